@@ -1,0 +1,16 @@
+#include "scrape/scrape_cache.h"
+
+#include <utility>
+
+namespace ward::scrape {
+
+ScrapeCache::Entry* ScrapeCache::Add(std::string_view series, labels::Labels lset, bool dropped) {
+  auto [it, inserted] = series_.try_emplace(std::string(series));
+  Entry& e = it->second;
+  if (!inserted) e = Entry();
+  e.lset = std::move(lset);
+  e.dropped = dropped;
+  return &e;
+}
+
+}  // namespace ward::scrape

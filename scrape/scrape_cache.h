@@ -1,0 +1,111 @@
+// ScrapeCache: per-target memory of the series a target exposes, keyed by the
+// raw series bytes of the exposition ("name{labels}" exactly as written), so
+// an unchanged line costs one hash-map probe: no parsing of labels, no label
+// hashing, no allocation. It also tracks which series each scrape produced
+// (generation counters, no per-scrape sets) to find series that went stale.
+// Not thread-safe: owned and used by one ScrapeLoop, one scrape at a time.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "model/labels/labels.h"
+#include "storage/interface.h"
+
+namespace ward::scrape {
+
+class ScrapeCache {
+ public:
+  struct Entry {
+    storage::SeriesRef ref = 0;    // storage hint, updated after each append
+    labels::Labels lset;           // final labels (after target labels and metric relabeling)
+    bool dropped = false;          // dropped by metric_relabel_configs: never appended
+    uint64_t last_iter = 0;        // last scrape that exposed this series
+    uint64_t stale_iter = 0;       // last scrape that tracked it for staleness
+    uint64_t prev_stale_iter = 0;  // stale_iter before the current scrape touched it
+  };
+
+  // Starts a new scrape. Returns its generation number.
+  uint64_t BeginScrape() { return ++iter_; }
+
+  // The entry for the raw series bytes, or nullptr. The pointer stays valid
+  // until the next Add or EndScrape. Allocates nothing.
+  Entry* Get(std::string_view series) {
+    // Debian's Abseil has its own string_view type.
+    auto it = series_.find(absl::string_view(series.data(), series.size()));
+    return it == series_.end() ? nullptr : &it->second;
+  }
+
+  // Inserts (or replaces) the entry for `series`. Valid as for Get.
+  Entry* Add(std::string_view series, labels::Labels lset, bool dropped);
+
+  // Marks `e` as exposed by the current scrape; `track_staleness` is false
+  // for samples with explicit timestamps (they never get stale markers
+  // unless track_timestamps_staleness is set).
+  void MarkSeen(Entry* e, bool track_staleness) {
+    e->last_iter = iter_;
+    if (track_staleness && e->stale_iter != iter_) {
+      e->prev_stale_iter = e->stale_iter;
+      e->stale_iter = iter_;
+    }
+  }
+
+  // Ends the current scrape. `success`: the samples were committed. Calls
+  // fn(const Entry&) for each non-dropped series that needs a staleness
+  // marker now: on success, those of the last successful scrape that this one
+  // did not expose; on failure, all those of the last successful scrape.
+  // Then forgets series unseen for many scrapes. Allocates nothing.
+  template <typename Fn>
+  void EndScrape(bool success, Fn&& fn);
+
+  // Calls fn(const Entry&) for every series of the last successful scrape
+  // (the target is going away). Afterwards nothing counts as current.
+  template <typename Fn>
+  void ForEachCurrent(Fn&& fn) {
+    if (last_good_ == 0) return;
+    for (auto& [k, e] : series_) {
+      if (!e.dropped && e.stale_iter == last_good_) fn(static_cast<const Entry&>(e));
+    }
+    last_good_ = 0;
+  }
+
+  size_t size() const { return series_.size(); }
+  uint64_t iter() const { return iter_; }
+
+ private:
+  // Scrapes after which an unseen entry is forgotten.
+  static constexpr uint64_t kForgetAfter = 10;
+
+  absl::flat_hash_map<std::string, Entry> series_;
+  uint64_t iter_ = 0;
+  uint64_t last_good_ = 0;  // generation of the last successful scrape, 0 = none
+};
+
+template <typename Fn>
+void ScrapeCache::EndScrape(bool success, Fn&& fn) {
+  const uint64_t cur = iter_;
+  const uint64_t prev = last_good_;
+  for (auto it = series_.begin(); it != series_.end();) {
+    Entry& e = it->second;
+    if (prev != 0 && !e.dropped) {
+      bool in_prev = e.stale_iter == prev || (e.stale_iter == cur && e.prev_stale_iter == prev);
+      bool in_cur = e.stale_iter == cur;
+      if (in_prev && (!success || !in_cur)) fn(static_cast<const Entry&>(e));
+    }
+    if (!success && e.stale_iter == cur) {
+      // A failed scrape exposes nothing: undo its staleness tracking.
+      e.stale_iter = e.prev_stale_iter;
+    }
+    if (cur - e.last_iter > kForgetAfter) {
+      series_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  last_good_ = success ? cur : 0;
+}
+
+}  // namespace ward::scrape

@@ -1,0 +1,93 @@
+#include "scrape/scrape_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace ward::scrape {
+namespace {
+
+// Runs one scrape exposing `series`; returns the series that went stale.
+std::set<std::string> Scrape(ScrapeCache& c, const std::vector<std::string>& series, bool ok) {
+  c.BeginScrape();
+  for (const auto& s : series) {
+    ScrapeCache::Entry* e = c.Get(s);
+    if (!e) e = c.Add(s, labels::Labels({{"__name__", s}}), false);
+    c.MarkSeen(e, true);
+  }
+  std::set<std::string> stale;
+  c.EndScrape(ok,
+              [&](const ScrapeCache::Entry& e) { stale.insert(std::string(e.lset.MetricName())); });
+  return stale;
+}
+
+TEST(ScrapeCacheTest, LookupByRawBytes) {
+  ScrapeCache c;
+  c.BeginScrape();
+  EXPECT_EQ(c.Get("a{x=\"1\"}"), nullptr);
+  auto* e = c.Add("a{x=\"1\"}", labels::Labels({{"__name__", "a"}, {"x", "1"}}), false);
+  e->ref = 7;
+  ASSERT_NE(c.Get("a{x=\"1\"}"), nullptr);
+  EXPECT_EQ(c.Get("a{x=\"1\"}")->ref, 7u);
+  EXPECT_EQ(c.Get("a{x=\"2\"}"), nullptr);
+}
+
+TEST(ScrapeCacheTest, VanishedSeriesGoStaleOnce) {
+  ScrapeCache c;
+  EXPECT_TRUE(Scrape(c, {"a", "b", "c"}, true).empty());
+  EXPECT_EQ(Scrape(c, {"a", "c"}, true), (std::set<std::string>{"b"}));
+  EXPECT_TRUE(Scrape(c, {"a", "c"}, true).empty());
+  // b comes back, then goes again.
+  EXPECT_TRUE(Scrape(c, {"a", "b", "c"}, true).empty());
+  EXPECT_EQ(Scrape(c, {"c"}, true), (std::set<std::string>{"a", "b"}));
+}
+
+TEST(ScrapeCacheTest, FailedScrapeMarksEveryPreviousSeries) {
+  ScrapeCache c;
+  Scrape(c, {"a", "b"}, true);
+  // A failed scrape that had partly parsed "a" still marks both.
+  EXPECT_EQ(Scrape(c, {"a"}, false), (std::set<std::string>{"a", "b"}));
+  // Another failure marks nothing more.
+  EXPECT_TRUE(Scrape(c, {}, false).empty());
+  // Recovery: nothing is stale; then normal tracking resumes.
+  EXPECT_TRUE(Scrape(c, {"a", "b"}, true).empty());
+  EXPECT_EQ(Scrape(c, {"b"}, true), (std::set<std::string>{"a"}));
+}
+
+TEST(ScrapeCacheTest, ExplicitTimestampsAreNotTracked) {
+  ScrapeCache c;
+  c.BeginScrape();
+  auto* e = c.Add("t", labels::Labels({{"__name__", "t"}}), false);
+  c.MarkSeen(e, false);
+  c.EndScrape(true, [](const ScrapeCache::Entry&) {});
+  int stale = 0;
+  c.BeginScrape();
+  c.EndScrape(true, [&](const ScrapeCache::Entry&) { ++stale; });
+  EXPECT_EQ(stale, 0);
+}
+
+TEST(ScrapeCacheTest, DroppedSeriesNeverStale) {
+  ScrapeCache c;
+  c.BeginScrape();
+  c.MarkSeen(c.Add("d", labels::Labels(), true), false);
+  c.EndScrape(true, [](const ScrapeCache::Entry&) {});
+  int stale = 0;
+  c.BeginScrape();
+  c.EndScrape(false, [&](const ScrapeCache::Entry&) { ++stale; });
+  EXPECT_EQ(stale, 0);
+}
+
+TEST(ScrapeCacheTest, ForEachCurrentAndForgetting) {
+  ScrapeCache c;
+  Scrape(c, {"a", "b"}, true);
+  std::set<std::string> cur;
+  c.ForEachCurrent(
+      [&](const ScrapeCache::Entry& e) { cur.insert(std::string(e.lset.MetricName())); });
+  EXPECT_EQ(cur, (std::set<std::string>{"a", "b"}));
+  // Entries unseen for many scrapes are forgotten.
+  for (int i = 0; i < 12; ++i) Scrape(c, {"a"}, true);
+  EXPECT_EQ(c.size(), 1u);
+}
+
+}  // namespace
+}  // namespace ward::scrape

@@ -1,0 +1,437 @@
+#include "scrape/scrape_loop.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "model/textparse/parser.h"
+
+namespace ward::scrape {
+
+namespace {
+
+constexpr std::string_view kExportedPrefix = "exported_";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Go's %.50s: at most 50 bytes.
+std::string Trunc50(std::string_view s) { return std::string(s.substr(0, 50)); }
+
+}  // namespace
+
+bool MutateSampleLabels(const labels::Labels& scraped, const labels::Labels& target,
+                        bool honor_labels, const std::vector<relabel::Config>& metric_relabel,
+                        labels::Labels* out) {
+  labels::Builder b(scraped);
+  if (honor_labels) {
+    for (const auto& l : target) {
+      if (!scraped.Has(l.name)) b.Set(l.name, l.value);
+    }
+  } else {
+    std::vector<labels::Label> conflicts;
+    for (const auto& l : target) {
+      std::string_view existing = scraped.Get(l.name);
+      if (!existing.empty()) conflicts.push_back({l.name, std::string(existing)});
+      b.Set(l.name, l.value);
+    }
+    std::stable_sort(conflicts.begin(), conflicts.end(),
+                     [](const labels::Label& a, const labels::Label& c) {
+                       return a.name.size() < c.name.size();
+                     });
+    for (const auto& c : conflicts) {
+      std::string name = c.name;
+      for (;;) {
+        name.insert(0, kExportedPrefix);
+        if (b.Get(name).empty()) {
+          b.Set(name, c.value);
+          break;
+        }
+      }
+    }
+  }
+  *out = b.Build();
+  if (!metric_relabel.empty() && !relabel::Process(*out, metric_relabel, out)) return false;
+  return !out->empty();
+}
+
+Status CheckLabelLimits(const labels::Labels& lset, const config::ScrapeConfig& cfg) {
+  std::string_view metric = lset.MetricName();
+  if (cfg.label_limit > 0 && lset.size() > cfg.label_limit) {
+    return Status::Rejected(StatusSubcode::kLimitExceeded,
+                            "label_limit exceeded (metric: " + Trunc50(metric) +
+                                ", number of labels: " + std::to_string(lset.size()) +
+                                ", limit: " + std::to_string(cfg.label_limit) + ")");
+  }
+  if (cfg.label_name_length_limit == 0 && cfg.label_value_length_limit == 0) return Status::OK();
+  for (const auto& l : lset) {
+    if (cfg.label_name_length_limit > 0 && l.name.size() > cfg.label_name_length_limit) {
+      return Status::Rejected(StatusSubcode::kLimitExceeded,
+                              "label_name_length_limit exceeded (metric: " + Trunc50(metric) +
+                                  ", label name: " + Trunc50(l.name) +
+                                  ", length: " + std::to_string(l.name.size()) +
+                                  ", limit: " + std::to_string(cfg.label_name_length_limit) + ")");
+    }
+    if (cfg.label_value_length_limit > 0 && l.value.size() > cfg.label_value_length_limit) {
+      std::string quoted;
+      labels::AppendQuoted(&quoted, l.value.substr(0, 50));
+      return Status::Rejected(StatusSubcode::kLimitExceeded,
+                              "label_value_length_limit exceeded (metric: " + Trunc50(metric) +
+                                  ", label name: " + Trunc50(l.name) + ", value: " + quoted +
+                                  ", length: " + std::to_string(l.value.size()) +
+                                  ", limit: " + std::to_string(cfg.label_value_length_limit) + ")");
+    }
+  }
+  return Status::OK();
+}
+
+ScrapeLoop::ScrapeLoop(std::shared_ptr<Target> target,
+                       std::shared_ptr<const config::ScrapeConfig> cfg, storage::Appendable& app,
+                       HttpClient& client, ScrapeMetrics& metrics)
+    : target_(std::move(target)),
+      cfg_(std::move(cfg)),
+      app_(app),
+      client_(client),
+      metrics_(metrics),
+      log_(log::Logger("scrape").With(
+          {{"scrape_pool", cfg_->job_name}, {"target", target_->url()}})),
+      interval_hist_(metrics.interval_length_seconds.WithLabelValues(
+          {config::FormatDuration(target_->interval_ms())})) {
+  static constexpr std::string_view kNames[kNumReport] = {
+      "up", "scrape_duration_seconds", "scrape_samples_scraped",
+      "scrape_samples_post_metric_relabeling", "scrape_series_added"};
+  for (int i = 0; i < kNumReport; ++i) {
+    labels::Builder b(target_->labels());
+    b.Set(labels::kMetricName, kNames[i]);
+    report_lsets_[i] = b.Build();
+  }
+}
+
+size_t ScrapeLoop::cache_size() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return cache_size_;
+}
+
+void ScrapeLoop::Start(uint64_t offset_seed) {
+  next_tick_ =
+      std::chrono::steady_clock::now() +
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(target_->Offset(offset_seed));
+  auto self = shared_from_this();
+  client_.Schedule(next_tick_, [self] { self->Tick(); });
+}
+
+void ScrapeLoop::Stop(bool write_stale_markers) {
+  bool finish_now = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    stale_on_stop_ = write_stale_markers;
+    if (!in_flight_) {
+      if (write_stale_markers) {
+        in_flight_ = true;  // the marker writer owns the scrape state now
+        finish_now = true;
+      } else {
+        done_ = true;
+      }
+    }
+  }
+  cv_.notify_all();
+  if (finish_now) {
+    auto self = shared_from_this();
+    if (!client_.Post([self] { self->FinishStop(); })) FinishStop();
+  }
+}
+
+void ScrapeLoop::Wait() {
+  std::unique_lock<std::mutex> l(mu_);
+  cv_.wait(l, [this] { return done_; });
+}
+
+bool ScrapeLoop::TakeCache(ScrapeCache* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (!done_) return false;
+  *out = std::move(cache_);
+  cache_ = ScrapeCache();
+  return true;
+}
+
+bool ScrapeLoop::finished() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return done_;
+}
+
+void ScrapeLoop::SetForcedError(Status err) {
+  std::lock_guard<std::mutex> l(mu_);
+  forced_err_ = std::move(err);
+}
+
+void ScrapeLoop::FinishStop() {
+  bool stale;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stale = stale_on_stop_;
+  }
+  if (stale) WriteEndOfRunStaleness();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    in_flight_ = false;
+    done_ = true;
+  }
+  cv_.notify_all();
+}
+
+void ScrapeLoop::Tick() {
+  Status forced;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (stopped_ || in_flight_) return;
+    in_flight_ = true;
+    forced = forced_err_;
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (last_tick_.time_since_epoch().count() != 0) {
+    interval_hist_.Observe(std::chrono::duration<double>(now - last_tick_).count());
+  }
+  last_tick_ = now;
+  start_ms_ = NowMs();
+  if (!forced.ok()) {
+    HttpResponse r;
+    r.status = std::move(forced);
+    OnResponse(std::move(r));
+    return;
+  }
+  Result<HttpRequest> req = BuildRequest(*cfg_, *target_);
+  if (!req.ok()) {
+    HttpResponse r;
+    r.status = req.status();
+    OnResponse(std::move(r));
+    return;
+  }
+  req->body_buffer = std::move(buffer_);
+  auto self = shared_from_this();
+  Status s =
+      client_.Submit(std::move(*req), [self](HttpResponse r) { self->OnResponse(std::move(r)); });
+  if (!s.ok()) {
+    // The client is shutting down: this loop is over, and a shutdown is not
+    // a failed scrape (no up=0, no markers).
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      in_flight_ = false;
+      if (stopped_) done_ = true;
+    }
+    cv_.notify_all();
+  }
+}
+
+void ScrapeLoop::OnResponse(HttpResponse resp) {
+  bool stopped;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stopped = stopped_;
+  }
+  if (!stopped) {
+    Process(resp, start_ms_);
+    buffer_ = std::move(resp.body);
+  }
+  bool finish = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    cache_size_ = cache_.size();
+    if (stopped_) {
+      finish = true;  // keep in_flight_ until the markers are written
+    } else {
+      in_flight_ = false;
+      ScheduleNext();
+    }
+  }
+  if (finish) FinishStop();
+}
+
+void ScrapeLoop::ScheduleNext() {
+  auto interval = std::chrono::milliseconds(std::max<int64_t>(target_->interval_ms(), 1));
+  auto now = std::chrono::steady_clock::now();
+  next_tick_ += interval;
+  if (next_tick_ <= now) {
+    auto missed = (now - next_tick_) / interval + 1;
+    next_tick_ += missed * interval;
+  }
+  auto self = shared_from_this();
+  client_.Schedule(next_tick_, [self] { self->Tick(); });
+}
+
+void ScrapeLoop::WriteEndOfRunStaleness() {
+  int64_t t = NowMs();
+  auto app = app_.NewAppender();
+  cache_.ForEachCurrent([&](const ScrapeCache::Entry& e) {
+    // Rejections of markers (e.g. an older explicit timestamp) are harmless.
+    app->Append(e.ref, e.lset, t, storage::StaleNaN()).IgnoreError();
+  });
+  if (reported_once_) {
+    for (int i = 0; i < kNumReport; ++i) {
+      app->Append(report_refs_[i], report_lsets_[i], t, storage::StaleNaN()).IgnoreError();
+    }
+  }
+  Status s = app->Commit();
+  if (!s.ok()) log_.Warn("Writing staleness markers failed", {{"err", s}});
+}
+
+void ScrapeLoop::Process(const HttpResponse& resp, int64_t start_ms) {
+  Status scrape_err = resp.status;
+  auto app = app_.NewAppender();
+  AppendResult res;
+  cache_.BeginScrape();
+  if (scrape_err.ok()) {
+    res = AppendBody(*app, resp.body, resp.content_type, start_ms);
+    if (!res.err.ok()) {
+      // Drop the partial scrape; the markers and report go in a fresh batch.
+      app->Rollback().IgnoreError();
+      app = app_.NewAppender();
+      scrape_err = res.err;
+    }
+  } else if (scrape_err.message() == "body size limit exceeded") {
+    metrics_.exceeded_body_size_limit_total.Inc();
+  }
+  const bool ok = scrape_err.ok();
+  cache_.EndScrape(ok, [&](const ScrapeCache::Entry& e) {
+    // Rejections of markers (e.g. an older explicit timestamp) are harmless.
+    app->Append(e.ref, e.lset, start_ms, storage::StaleNaN()).IgnoreError();
+  });
+  Report(*app, start_ms, resp.duration, res, ok);
+  Status cs = app->Commit();
+  if (!cs.ok()) {
+    log_.Warn("Committing scrape failed", {{"err", cs}});
+    if (scrape_err.ok()) scrape_err = cs;
+  }
+  if (!scrape_err.ok() && log_.DebugEnabled()) log_.Debug("Scrape failed", {{"err", scrape_err}});
+  target_->SetHealth(start_ms, resp.duration, scrape_err);
+}
+
+ScrapeLoop::AppendResult ScrapeLoop::AppendBody(storage::Appender& app, std::string_view body,
+                                                std::string_view content_type, int64_t t_ms) {
+  AppendResult r;
+  auto parser = textparse::NewParser(body, content_type, cfg_->fallback_scrape_protocol);
+  if (!parser.ok()) {
+    r.err = parser.status();
+    return r;
+  }
+  textparse::Parser& p = **parser;
+  const config::ScrapeConfig& cfg = *cfg_;
+  uint64_t appended = 0;
+  bool limit_hit = false;
+  uint64_t ooo = 0, dup = 0, oob = 0;
+  for (;;) {
+    Result<textparse::Entry> e = p.Next();
+    if (!e.ok()) {
+      r.err = e.status();
+      break;
+    }
+    if (*e == textparse::Entry::kEOF) break;
+    if (*e != textparse::Entry::kSeries) continue;
+    std::string_view series;
+    std::optional<int64_t> pts;
+    double v;
+    p.Series(&series, &pts, &v);
+    ++r.total;
+    int64_t t = t_ms;
+    bool track = true;
+    if (pts && cfg.honor_timestamps) {
+      t = *pts;
+      track = cfg.track_timestamps_staleness;
+    }
+    ScrapeCache::Entry* ce = cache_.Get(series);
+    bool is_new = false;
+    if (ce == nullptr) {
+      p.Metric(&scratch_);
+      label_builds_.fetch_add(1, std::memory_order_relaxed);
+      labels::Labels final_lset;
+      if (!MutateSampleLabels(scratch_, target_->labels(), cfg.honor_labels,
+                              cfg.metric_relabel_configs, &final_lset)) {
+        cache_.MarkSeen(cache_.Add(series, labels::Labels(), true), false);
+        continue;
+      }
+      if (final_lset.MetricName().empty()) {
+        r.err = Status::InvalidArgument("missing metric name (__name__ label)");
+        break;
+      }
+      if (Status ls = CheckLabelLimits(final_lset, cfg); !ls.ok()) {
+        metrics_.exceeded_label_limits_total.Inc();
+        r.err = std::move(ls);
+        break;
+      }
+      ce = cache_.Add(series, std::move(final_lset), false);
+      is_new = true;
+    } else if (ce->dropped) {
+      cache_.MarkSeen(ce, false);
+      continue;
+    }
+    ++r.added;
+    cache_.MarkSeen(ce, track);
+    if (cfg.sample_limit > 0 && appended >= cfg.sample_limit) {
+      // Keep parsing so samples_scraped reports the full count.
+      limit_hit = true;
+      continue;
+    }
+    Result<storage::SeriesRef> ref = app.Append(ce->ref, ce->lset, t, v);
+    if (ref.ok()) {
+      ce->ref = *ref;
+      ++appended;
+      if (is_new) ++r.series_added;
+      continue;
+    }
+    const Status& as = ref.status();
+    if (!as.IsRejected()) {
+      r.err = as;
+      break;
+    }
+    switch (as.subcode()) {
+      case StatusSubcode::kOutOfOrder:
+        ++ooo;
+        break;
+      case StatusSubcode::kDuplicate:
+        ++dup;
+        break;
+      case StatusSubcode::kOutOfBounds:
+      case StatusSubcode::kTooOldSample:
+        ++oob;
+        break;
+      default:
+        r.err = as;
+        break;
+    }
+    if (!r.err.ok()) break;
+  }
+  if (ooo) metrics_.sample_out_of_order_total.Inc(static_cast<double>(ooo));
+  if (dup) metrics_.sample_duplicate_timestamp_total.Inc(static_cast<double>(dup));
+  if (oob) metrics_.sample_out_of_bounds_total.Inc(static_cast<double>(oob));
+  if ((ooo || dup || oob) && log_.DebugEnabled()) {
+    log_.Debug("Samples rejected by storage", {{"out_of_order", static_cast<int64_t>(ooo)},
+                                               {"duplicate", static_cast<int64_t>(dup)},
+                                               {"out_of_bounds", static_cast<int64_t>(oob)}});
+  }
+  if (r.err.ok() && limit_hit) {
+    metrics_.exceeded_sample_limit_total.Inc();
+    r.err = Status::Rejected(StatusSubcode::kLimitExceeded, "sample limit exceeded");
+  }
+  return r;
+}
+
+void ScrapeLoop::AppendReport(storage::Appender& app, int i, int64_t t_ms, double v) {
+  Result<storage::SeriesRef> ref = app.Append(report_refs_[i], report_lsets_[i], t_ms, v);
+  if (ref.ok()) report_refs_[i] = *ref;
+}
+
+void ScrapeLoop::Report(storage::Appender& app, int64_t t_ms, std::chrono::nanoseconds duration,
+                        const AppendResult& res, bool up) {
+  reported_once_ = true;
+  AppendReport(app, kUp, t_ms, up ? 1 : 0);
+  AppendReport(app, kDuration, t_ms, std::chrono::duration<double>(duration).count());
+  AppendReport(app, kSamplesScraped, t_ms, static_cast<double>(res.total));
+  AppendReport(app, kPostRelabel, t_ms, static_cast<double>(res.added));
+  AppendReport(app, kSeriesAdded, t_ms, static_cast<double>(res.series_added));
+}
+
+}  // namespace ward::scrape

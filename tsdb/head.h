@@ -1,0 +1,233 @@
+// Head: the in-memory part of the TSDB, where every sample lands first.
+// Series are interned (labels as sorted symbol-id pairs, see symbols.h),
+// found by the xxh3 hash of their label set through lock stripes, and
+// indexed in MemPostings. Each series appends to one open XOR chunk; a full
+// chunk (about 120 samples, or at a chunk-range boundary, as Prometheus cuts)
+// is written to the ChunkDiskMapper (chunks_head/) so memory holds only open
+// chunks. Appends go through HeadAppender (head_append.cc), which logs to the
+// WAL before making samples visible; reads through HeadQuerier
+// (head_read.cc); restart replays chunks_head and the WAL (head_wal.cc).
+// Thread safety: Head is thread-safe; appenders and queriers are per thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "model/labels/labels.h"
+#include "storage/interface.h"
+#include "tsdb/chunkenc/xor.h"
+#include "tsdb/postings.h"
+#include "tsdb/symbols.h"
+#include "util/log.h"
+#include "util/result.h"
+
+namespace ward::tsdb {
+
+namespace wlog {
+class WL;
+}
+namespace chunks {
+class ChunkDiskMapper;
+}
+
+struct HeadOptions {
+  // Chunks never span a multiple of this (ms). Default: 2h, the min block
+  // duration (Prometheus's chunkRange).
+  int64_t chunk_range_ms = 2 * 60 * 60 * 1000;
+  // Target samples per chunk. Default: 120.
+  int samples_per_chunk = 120;
+};
+
+// Head counters (exported by DB::ExportMetrics). Lock-free reads.
+struct HeadStats {
+  std::atomic<uint64_t> samples_appended{0};
+  std::atomic<uint64_t> out_of_order{0};   // rejected or dropped as older
+  std::atomic<uint64_t> duplicates{0};     // same timestamp, other value
+  std::atomic<uint64_t> out_of_bounds{0};  // older than the min valid time
+  std::atomic<uint64_t> series_created{0};
+  std::atomic<uint64_t> chunks_created{0};
+  std::atomic<uint64_t> chunks_mmapped{0};  // written to chunks_head
+  std::atomic<uint64_t> wal_replay_unknown_refs{0};
+  std::atomic<uint64_t> wal_replay_samples{0};
+};
+
+// A full chunk: on disk (ChunkDiskMapper ref) or, with no mapper or after a
+// failed write, in the head's in-memory store (ref = index there).
+struct ChunkMeta {
+  uint64_t ref = 0;
+  int64_t mint = 0;
+  int64_t maxt = 0;
+  uint16_t num_samples = 0;
+  bool in_memory = false;
+};
+
+// A one-byte lock for per-series state, held for a few hundred nanoseconds
+// (append a sample, copy a chunk) or one chunk write. Spins, then yields.
+class SpinLock {
+ public:
+  void lock() {
+    int spins = 0;
+    while (locked_.exchange(true, std::memory_order_acquire)) {
+      while (locked_.load(std::memory_order_relaxed)) {
+        if (++spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+          __builtin_ia32_pause();
+#endif
+        } else {
+          std::this_thread::yield();
+        }
+      }
+    }
+  }
+  void unlock() { locked_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
+// One series of the head. `ref`, `id`, `hash`, `nlabels` and `syms` never
+// change after creation; `next_same_hash` is guarded by the hash stripe; the
+// rest by `lock`. Hot append fields come first.
+struct MemSeries {
+  SpinLock lock;
+  bool has_last_v = false;
+  std::atomic<bool> in_wal{false};                       // a series record for it is in the WAL
+  uint32_t id = 0;                                       // dense id used in postings
+  uint64_t ref = 0;                                      // stable series ref (also in WAL records)
+  int64_t last_t = std::numeric_limits<int64_t>::min();  // newest sample
+  uint64_t last_v_bits = 0;
+  int64_t head_mint = 0;
+  int64_t head_maxt = 0;
+  int64_t next_at = 0;                           // cut the head chunk at or after this time
+  chunkenc::XORChunk::Appender* app = nullptr;   // appender of head_chunk
+  std::optional<chunkenc::XORChunk> head_chunk;  // the open chunk, if any
+  std::vector<ChunkMeta> full_chunks;            // sorted by time
+
+  uint64_t hash = 0;  // xxh3 of the label set
+  uint32_t nlabels = 0;
+  std::unique_ptr<uint32_t[]> syms;     // 2*nlabels symbol ids: name, value, ...
+  MemSeries* next_same_hash = nullptr;  // collision chain
+};
+
+class HeadAppender;
+class HeadQuerier;
+
+class Head : public storage::Appendable, public storage::Queryable {
+ public:
+  // `wal` and `mapper` are optional and must outlive the head. Without a WAL
+  // commits are not logged; without a mapper full chunks stay in memory.
+  Head(HeadOptions opts, wlog::WL* wal, chunks::ChunkDiskMapper* mapper);
+  ~Head() override;
+  Head(const Head&) = delete;
+  Head& operator=(const Head&) = delete;
+
+  // Sets the WAL after replay (DB opens the writer once replay repaired it).
+  void SetWAL(wlog::WL* wal) { wal_ = wal; }
+
+  // Replays chunks_head (when a mapper is set) and then the WAL in `wal_dir`
+  // (last checkpoint, then later segments). A corrupt WAL tail is repaired
+  // with wlog::Repair when `repair` is set, else replay stops there; either
+  // way it is logged and replay succeeds with everything before it. A
+  // missing directory is an empty WAL. REQUIRES: called once, before use.
+  Status Replay(const std::string& wal_dir, bool repair);
+
+  std::unique_ptr<storage::Appender> NewAppender() override;
+  Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint_ms, int64_t maxt_ms) override;
+
+  // Time range of the samples in the head; MinTime() > MaxTime() when empty.
+  int64_t MinTime() const { return min_time_.load(std::memory_order_relaxed); }
+  int64_t MaxTime() const { return max_time_.load(std::memory_order_relaxed); }
+  uint64_t NumSeries() const { return num_series_.load(std::memory_order_relaxed); }
+  const HeadStats& stats() const { return stats_; }
+
+  // Appends are rejected (kWriteDisabled) after this, e.g. after a failed
+  // WAL fsync: the state on disk is unknown, so stop writing.
+  void DisableWrites(const Status& why);
+  bool writes_disabled() const { return writes_disabled_.load(std::memory_order_acquire); }
+
+  // Samples older than this are out of bounds (Prometheus's
+  // appendableMinValidTime: newest sample minus half a chunk range).
+  int64_t MinValidTime() const;
+
+  const HeadOptions& options() const { return opts_; }
+
+  // The series with `ref`, or null. The pointer lives as long as the head.
+  // Lock-free when ref == id + 1 (series the head created itself, in order).
+  MemSeries* GetByRef(uint64_t ref) const;
+  // The series with these labels, or null.
+  MemSeries* GetByLabels(const labels::Labels& lset, uint64_t hash) const;
+  // The labels of `s` (allocates).
+  labels::Labels LabelsOf(const MemSeries& s) const;
+
+ private:
+  friend class HeadAppender;
+  friend class HeadQuerier;
+  friend class HeadSeriesSet;
+
+  static constexpr size_t kStripes = 4096;
+  struct Stripe {
+    mutable std::mutex mu;
+    absl::flat_hash_map<uint64_t, MemSeries*> by_hash;  // chain via next_same_hash
+    // Only series whose ref is not id + 1 (GetByRef finds the others by id).
+    absl::flat_hash_map<uint64_t, MemSeries*> by_ref;
+  };
+
+  static SpinLock& SeriesLock(MemSeries* s) { return s->lock; }
+  bool SameLabels(const MemSeries& s, const labels::Labels& lset) const;
+  // Finds or creates the series; `ref` 0 assigns a new ref. *created tells
+  // which. Returns null when the head is out of ids.
+  MemSeries* GetOrCreate(const labels::Labels& lset, uint64_t hash, uint64_t ref, bool* created);
+
+  // Appends one sample to `s` (REQUIRES: SeriesLock(s) held). Returns false
+  // and appends nothing when t is not newer than the series' newest sample.
+  bool AppendLocked(MemSeries* s, int64_t t, double v);
+  void CutHeadChunk(MemSeries* s, int64_t t);
+  void FlushHeadChunk(MemSeries* s);  // moves the open chunk to full_chunks
+  // The bytes of a full chunk; views live as long as the head.
+  Result<std::string_view> ChunkBytes(const ChunkMeta& c) const;
+  void UpdateMinMax(int64_t mint, int64_t maxt);
+  int Compare(const MemSeries& a, const MemSeries& b) const;  // labels order
+
+  // Replay helpers (head_wal.cc).
+  Status ReplayChunksHead(absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>>* mmapped);
+  Status ReplayRecords(const std::string& dir, int first, int last, bool is_checkpoint, bool repair,
+                       absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>>* mmapped,
+                       absl::flat_hash_map<uint64_t, MemSeries*>* aliases);
+  void AttachMmapped(MemSeries* s, std::vector<ChunkMeta> chunks);
+
+  const HeadOptions opts_;
+  wlog::WL* wal_;
+  chunks::ChunkDiskMapper* const mapper_;
+  const log::Logger logger_{"tsdb"};
+
+  SymbolTable symbols_;
+  MemPostings postings_{&symbols_};
+  std::unique_ptr<Stripe[]> stripes_;
+  PagedArray<MemSeries*, 16, 1 << 16> by_id_;  // id -> series; writes under create_mu_
+
+  std::mutex create_mu_;
+  uint32_t next_id_ = 0;               // guarded by create_mu_
+  std::atomic<uint32_t> num_ids_{0};   // next_id_, published after by_id_.Set
+  std::atomic<uint64_t> next_ref_{1};  // next series ref to hand out
+  std::atomic<uint64_t> num_series_{0};
+  std::atomic<int64_t> min_time_{std::numeric_limits<int64_t>::max()};
+  std::atomic<int64_t> max_time_{std::numeric_limits<int64_t>::min()};
+  std::atomic<int64_t> min_valid_time_{std::numeric_limits<int64_t>::min()};
+  std::atomic<bool> writes_disabled_{false};
+
+  mutable std::mutex mem_chunks_mu_;
+  std::deque<std::string> mem_chunks_;  // guarded by mem_chunks_mu_; elements never move
+
+  HeadStats stats_;
+};
+
+}  // namespace ward::tsdb

@@ -1,0 +1,226 @@
+#include "tsdb/head_read.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace ward::tsdb {
+
+Result<std::unique_ptr<storage::Querier>> Head::NewQuerier(int64_t mint, int64_t maxt) {
+  return std::unique_ptr<storage::Querier>(std::make_unique<HeadQuerier>(this, mint, maxt));
+}
+
+// ---- iterator ----
+
+HeadSampleIterator::HeadSampleIterator(std::shared_ptr<const ChunkSnapshot> snap, int64_t mint,
+                                       int64_t maxt)
+    : snap_(std::move(snap)), mint_(mint), maxt_(maxt) {}
+
+bool HeadSampleIterator::OpenChunk(size_t i) {
+  idx_ = i;
+  if (i >= snap_->chunks.size()) {
+    it_.reset();
+    return false;
+  }
+  it_.emplace(chunkenc::XORChunk::IterateBytes(snap_->chunks[i].bytes));
+  return true;
+}
+
+storage::ValueType HeadSampleIterator::Next() {
+  if (done_) return storage::ValueType::kNone;
+  if (!started_) {
+    started_ = true;
+    if (!snap_->err.ok()) {
+      err_ = snap_->err;
+      return Done();
+    }
+    if (!OpenChunk(0)) return Done();
+  }
+  while (it_.has_value()) {
+    if (it_->Next()) {
+      int64_t t;
+      double v;
+      it_->At(&t, &v);
+      if (t < mint_) continue;
+      if (t > maxt_) return Done();
+      t_ = t;
+      v_ = v;
+      valid_ = true;
+      return storage::ValueType::kFloat;
+    }
+    Status st = it_->Err();
+    if (!st.ok()) {
+      err_ = st.WithContext("read head chunk");
+      return Done();
+    }
+    if (!OpenChunk(idx_ + 1)) break;
+  }
+  return Done();
+}
+
+storage::ValueType HeadSampleIterator::Seek(int64_t t) {
+  if (done_) return storage::ValueType::kNone;
+  if (valid_ && t_ >= t) return storage::ValueType::kFloat;
+  if (!started_) {
+    started_ = true;
+    if (!snap_->err.ok()) {
+      err_ = snap_->err;
+      return Done();
+    }
+    if (!OpenChunk(0)) return Done();
+  }
+  t = std::max(t, mint_);
+  // Skip whole chunks that end before t.
+  size_t i = idx_;
+  while (i < snap_->chunks.size() && snap_->chunks[i].maxt < t) ++i;
+  if (i != idx_ && !OpenChunk(i)) return Done();
+  if (!it_.has_value()) return Done();
+  while (true) {
+    auto vt = Next();
+    if (vt == storage::ValueType::kNone) return vt;
+    if (t_ >= t) return vt;
+  }
+}
+
+// ---- series and series set ----
+
+namespace {
+
+class HeadSeries final : public storage::Series {
+ public:
+  HeadSeries(labels::Labels lset, std::shared_ptr<const ChunkSnapshot> snap, int64_t mint,
+             int64_t maxt)
+      : lset_(std::move(lset)), snap_(std::move(snap)), mint_(mint), maxt_(maxt) {}
+  const labels::Labels& Labels() const override { return lset_; }
+  std::unique_ptr<storage::SampleIterator> Iterator() const override {
+    return std::make_unique<HeadSampleIterator>(snap_, mint_, maxt_);
+  }
+
+ private:
+  labels::Labels lset_;
+  std::shared_ptr<const ChunkSnapshot> snap_;
+  int64_t mint_, maxt_;
+};
+
+}  // namespace
+
+class HeadSeriesSet final : public storage::SeriesSet {
+ public:
+  HeadSeriesSet(Head* head, std::vector<MemSeries*> series, int64_t mint, int64_t maxt)
+      : head_(head), series_(std::move(series)), mint_(mint), maxt_(maxt) {}
+
+  bool Next() override {
+    while (pos_ < series_.size()) {
+      MemSeries* s = series_[pos_++];
+      auto snap = std::make_shared<ChunkSnapshot>();
+      if (!Snapshot(s, snap.get())) continue;
+      cur_ = std::make_unique<HeadSeries>(head_->LabelsOf(*s), std::move(snap), mint_, maxt_);
+      return true;
+    }
+    cur_.reset();
+    return false;
+  }
+  const storage::Series& At() const override { return *cur_; }
+  Status Err() const override { return Status::OK(); }
+
+ private:
+  // Copies the chunk list of `s` overlapping [mint_, maxt_]. False if none.
+  bool Snapshot(MemSeries* s, ChunkSnapshot* snap) {
+    std::vector<ChunkMeta> full;
+    {
+      std::lock_guard<SpinLock> l(s->lock);
+      for (const ChunkMeta& c : s->full_chunks) {
+        if (c.maxt >= mint_ && c.mint <= maxt_) full.push_back(c);
+      }
+      if (s->head_chunk.has_value() && s->head_maxt >= mint_ && s->head_mint <= maxt_) {
+        snap->open_bytes.assign(s->head_chunk->Bytes());
+        snap->chunks.reserve(full.size() + 1);
+      }
+    }
+    for (const ChunkMeta& c : full) {
+      Result<std::string_view> b = head_->ChunkBytes(c);
+      if (!b.ok()) {
+        snap->err = b.status().WithContext("read mmapped chunk");
+        return true;  // report the error through the iterator
+      }
+      snap->chunks.push_back({*b, c.mint, c.maxt});
+    }
+    if (!snap->open_bytes.empty()) {
+      // The open chunk's time range: it starts after the last full chunk.
+      snap->chunks.push_back({snap->open_bytes, std::numeric_limits<int64_t>::min(),
+                              std::numeric_limits<int64_t>::max()});
+    }
+    return !snap->chunks.empty();
+  }
+
+  Head* const head_;
+  std::vector<MemSeries*> series_;
+  const int64_t mint_, maxt_;
+  size_t pos_ = 0;
+  std::unique_ptr<storage::Series> cur_;
+};
+
+// ---- querier ----
+
+std::unique_ptr<storage::SeriesSet> HeadQuerier::Select(
+    bool sorted, const storage::SelectHints* hints, const std::vector<labels::Matcher>& matchers) {
+  int64_t mint = mint_, maxt = maxt_;
+  if (hints != nullptr) {
+    mint = std::max(mint, hints->start_ms);
+    maxt = std::min(maxt, hints->end_ms);
+  }
+  if (!Overlaps()) return storage::EmptySeriesSet();
+  Roaring ids = head_->postings_.ForMatchers(matchers);
+  std::vector<MemSeries*> series;
+  series.reserve(ids.cardinality());
+  for (uint32_t id : ids) series.push_back(head_->by_id_.Get(id));
+  // The head always returns sorted series (as Prometheus's head does); the
+  // cost is small next to decoding, and merge queriers rely on it.
+  (void)sorted;
+  Head* h = head_;
+  std::sort(series.begin(), series.end(),
+            [h](const MemSeries* a, const MemSeries* b) { return h->Compare(*a, *b) < 0; });
+  return std::make_unique<HeadSeriesSet>(head_, std::move(series), mint, maxt);
+}
+
+Result<std::vector<std::string>> HeadQuerier::LabelValues(
+    const std::string& name, const std::vector<labels::Matcher>& matchers) {
+  if (!Overlaps()) return std::vector<std::string>{};
+  if (matchers.empty()) return head_->postings_.LabelValues(name);
+  uint32_t name_id;
+  if (!head_->symbols_.Find(name, &name_id)) return std::vector<std::string>{};
+  Roaring ids = head_->postings_.ForMatchers(matchers);
+  absl::flat_hash_map<uint32_t, bool> seen;
+  for (uint32_t id : ids) {
+    const MemSeries* s = head_->by_id_.Get(id);
+    for (uint32_t i = 0; i < s->nlabels; ++i) {
+      if (s->syms[2 * i] == name_id) {
+        seen.emplace(s->syms[2 * i + 1], true);
+        break;
+      }
+    }
+  }
+  std::vector<std::string> out;
+  out.reserve(seen.size());
+  for (const auto& [vid, unused] : seen) out.emplace_back(head_->symbols_.Get(vid));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<std::vector<std::string>> HeadQuerier::LabelNames(
+    const std::vector<labels::Matcher>& matchers) {
+  if (!Overlaps()) return std::vector<std::string>{};
+  if (matchers.empty()) return head_->postings_.LabelNames();
+  Roaring ids = head_->postings_.ForMatchers(matchers);
+  absl::flat_hash_map<uint32_t, bool> seen;
+  for (uint32_t id : ids) {
+    const MemSeries* s = head_->by_id_.Get(id);
+    for (uint32_t i = 0; i < s->nlabels; ++i) seen.emplace(s->syms[2 * i], true);
+  }
+  std::vector<std::string> out;
+  out.reserve(seen.size());
+  for (const auto& [nid, unused] : seen) out.emplace_back(head_->symbols_.Get(nid));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace ward::tsdb

@@ -1,0 +1,373 @@
+#include "tsdb/head.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "tsdb/head_read.h"
+
+namespace ward::tsdb {
+namespace {
+
+using labels::Labels;
+using labels::Matcher;
+using labels::MatchType;
+
+struct Sample {
+  int64_t t;
+  double v;
+  bool operator==(const Sample& o) const {
+    return t == o.t && std::memcmp(&v, &o.v, sizeof v) == 0;
+  }
+};
+using SeriesMap = std::map<Labels, std::vector<Sample>>;
+
+Matcher M(MatchType t, const std::string& n, const std::string& v) {
+  return *Matcher::Make(t, n, v);
+}
+
+// Reads a whole select into a map, checking sort order.
+SeriesMap Query(storage::Queryable& q, int64_t mint, int64_t maxt, const std::vector<Matcher>& ms) {
+  auto querier = q.NewQuerier(mint, maxt);
+  EXPECT_TRUE(querier.ok());
+  auto ss = (*querier)->Select(true, nullptr, ms);
+  SeriesMap out;
+  Labels prev;
+  bool first = true;
+  while (ss->Next()) {
+    const auto& s = ss->At();
+    if (!first) {
+      EXPECT_LT(Labels::Compare(prev, s.Labels()), 0) << "series not sorted";
+    }
+    first = false;
+    prev = s.Labels();
+    auto it = s.Iterator();
+    std::vector<Sample> samples;
+    while (it->Next() == storage::ValueType::kFloat) {
+      Sample smp;
+      it->At(&smp.t, &smp.v);
+      samples.push_back(smp);
+    }
+    EXPECT_TRUE(it->Err().ok()) << it->Err().ToString();
+    out[s.Labels()] = std::move(samples);
+  }
+  EXPECT_TRUE(ss->Err().ok());
+  return out;
+}
+
+class TsdbHeadTest : public ::testing::Test {
+ protected:
+  Head head_{HeadOptions{}, nullptr, nullptr};
+};
+
+TEST_F(TsdbHeadTest, AppendAndQueryRoundTrip) {
+  Labels a{{"__name__", "up"}, {"job", "a"}};
+  Labels b{{"__name__", "up"}, {"job", "b"}};
+  Labels c{{"__name__", "other"}, {"job", "a"}};
+  auto app = head_.NewAppender();
+  auto ra = app->Append(0, a, 1000, 1);
+  ASSERT_TRUE(ra.ok());
+  ASSERT_TRUE(app->Append(0, b, 1000, 2).ok());
+  ASSERT_TRUE(app->Append(0, c, 1000, 3).ok());
+  // Cached ref: labels may be empty.
+  ASSERT_TRUE(app->Append(*ra, Labels(), 2000, 1.5).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(head_.NumSeries(), 3u);
+  EXPECT_EQ(head_.MinTime(), 1000);
+  EXPECT_EQ(head_.MaxTime(), 2000);
+  EXPECT_EQ(head_.stats().samples_appended.load(), 4u);
+
+  SeriesMap got = Query(head_, 0, 10000, {M(MatchType::kEqual, "__name__", "up")});
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[a], (std::vector<Sample>{{1000, 1}, {2000, 1.5}}));
+  EXPECT_EQ(got[b], (std::vector<Sample>{{1000, 2}}));
+  // Time range filtering.
+  got = Query(head_, 1500, 10000, {M(MatchType::kEqual, "job", "a")});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[a], (std::vector<Sample>{{2000, 1.5}}));
+  // A range outside the head returns nothing.
+  EXPECT_TRUE(Query(head_, 5000, 6000, {M(MatchType::kEqual, "job", "a")}).empty());
+
+  auto q = *head_.NewQuerier(0, 10000);
+  EXPECT_EQ(*q->LabelNames({}), (std::vector<std::string>{"__name__", "job"}));
+  EXPECT_EQ(*q->LabelValues("job", {}), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(*q->LabelValues("job", {M(MatchType::kEqual, "__name__", "other")}),
+            (std::vector<std::string>{"a"}));
+  EXPECT_EQ(*q->LabelValues("__name__", {M(MatchType::kEqual, "job", "b")}),
+            (std::vector<std::string>{"up"}));
+}
+
+TEST_F(TsdbHeadTest, Rejections) {
+  Labels a{{"__name__", "x"}};
+  {
+    auto app = head_.NewAppender();
+    ASSERT_TRUE(app->Append(0, a, 10'000'000, 1).ok());
+    ASSERT_TRUE(app->Commit().ok());
+  }
+  auto app = head_.NewAppender();
+  auto older = app->Append(0, a, 9'999'000, 1);
+  ASSERT_FALSE(older.ok());
+  EXPECT_EQ(older.status().subcode(), StatusSubcode::kOutOfOrder);
+  EXPECT_EQ(older.status().message(), "out of order sample");
+  auto dup = app->Append(0, a, 10'000'000, 2);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().subcode(), StatusSubcode::kDuplicate);
+  EXPECT_EQ(dup.status().message(), "duplicate sample for timestamp");
+  // Same timestamp and value: accepted silently, nothing added.
+  EXPECT_TRUE(app->Append(0, a, 10'000'000, 1).ok());
+  // Older than max time - chunk_range/2: out of bounds.
+  auto oob = app->Append(0, a, 10'000'000 - 3'600'001, 1);
+  ASSERT_FALSE(oob.ok());
+  EXPECT_EQ(oob.status().subcode(), StatusSubcode::kOutOfBounds);
+  EXPECT_EQ(oob.status().message(), "out of bounds");
+  // The batch stays usable.
+  EXPECT_TRUE(app->Append(0, a, 10'001'000, 3).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  SeriesMap got = Query(head_, 0, 20'000'000, {M(MatchType::kEqual, "__name__", "x")});
+  EXPECT_EQ(got[a], (std::vector<Sample>{{10'000'000, 1}, {10'001'000, 3}}));
+  EXPECT_EQ(head_.stats().out_of_order.load(), 1u);
+  EXPECT_EQ(head_.stats().duplicates.load(), 1u);
+  EXPECT_EQ(head_.stats().out_of_bounds.load(), 1u);
+}
+
+TEST_F(TsdbHeadTest, InBatchOutOfOrderDroppedAtCommit) {
+  Labels a{{"__name__", "x"}};
+  auto app = head_.NewAppender();
+  ASSERT_TRUE(app->Append(0, a, 2000, 1).ok());
+  ASSERT_TRUE(app->Append(0, a, 1000, 2).ok());  // checked against committed data only
+  ASSERT_TRUE(app->Commit().ok());
+  SeriesMap got = Query(head_, 0, 5000, {M(MatchType::kEqual, "__name__", "x")});
+  EXPECT_EQ(got[a], (std::vector<Sample>{{2000, 1}}));
+}
+
+TEST_F(TsdbHeadTest, RollbackDiscardsSamples) {
+  Labels a{{"__name__", "x"}};
+  auto app = head_.NewAppender();
+  ASSERT_TRUE(app->Append(0, a, 1000, 1).ok());
+  ASSERT_TRUE(app->Rollback().ok());
+  EXPECT_TRUE(Query(head_, 0, 5000, {M(MatchType::kEqual, "__name__", "x")}).empty());
+  EXPECT_EQ(head_.NumSeries(), 1u);  // the series stays, as in Prometheus
+}
+
+TEST_F(TsdbHeadTest, EmptyLabelsRejected) {
+  auto app = head_.NewAppender();
+  EXPECT_FALSE(app->Append(0, Labels(), 1000, 1).ok());
+  EXPECT_FALSE(app->Append(12345, Labels(), 1000, 1).ok());
+}
+
+TEST_F(TsdbHeadTest, EmptyLabelValuesAreDropped) {
+  auto app = head_.NewAppender();
+  auto r1 = app->Append(0, Labels{{"__name__", "x"}, {"a", ""}}, 1000, 1);
+  ASSERT_TRUE(r1.ok());
+  auto r2 = app->Append(0, Labels{{"__name__", "x"}}, 2000, 2);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(*r1, *r2);
+  EXPECT_FALSE(app->Append(0, Labels{{"a", ""}}, 1000, 1).ok());
+  auto dup = app->Append(0, Labels(std::vector<labels::Label>{{"a", "1"}, {"a", "2"}}), 1000, 1);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().message(), "invalid sample: label name \"a\" is not unique");
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(head_.NumSeries(), 1u);
+}
+
+TEST_F(TsdbHeadTest, StaleNaNBitsPreserved) {
+  Labels a{{"__name__", "x"}};
+  double stale = storage::StaleNaN();
+  double other_nan = std::nan("7");
+  auto app = head_.NewAppender();
+  ASSERT_TRUE(app->Append(0, a, 1000, 1).ok());
+  ASSERT_TRUE(app->Append(0, a, 2000, stale).ok());
+  ASSERT_TRUE(app->Append(0, a, 3000, other_nan).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  SeriesMap got = Query(head_, 0, 5000, {M(MatchType::kEqual, "__name__", "x")});
+  ASSERT_EQ(got[a].size(), 3u);
+  EXPECT_TRUE(storage::IsStaleNaN(got[a][1].v));
+  EXPECT_FALSE(storage::IsStaleNaN(got[a][2].v));
+  EXPECT_TRUE(std::isnan(got[a][2].v));
+}
+
+TEST_F(TsdbHeadTest, ChunksCutAt120SamplesAndAtRangeBoundary) {
+  Labels a{{"__name__", "x"}};
+  const int64_t step = 15'000;  // 480 samples per 2h range
+  std::vector<Sample> want;
+  for (int i = 0; i < 600; ++i) {
+    auto app = head_.NewAppender();
+    int64_t t = i * step;
+    ASSERT_TRUE(app->Append(0, a, t, i * 0.5).ok());
+    ASSERT_TRUE(app->Commit().ok());
+    want.push_back({t, i * 0.5});
+  }
+  MemSeries* s = head_.GetByLabels(a, a.Hash());
+  ASSERT_NE(s, nullptr);
+  // [0, 2h) holds 480 samples: four full chunks of 120. Then the open chunk.
+  ASSERT_EQ(s->full_chunks.size(), 4u);
+  for (const ChunkMeta& c : s->full_chunks) {
+    EXPECT_EQ(c.num_samples, 120);
+    EXPECT_TRUE(c.in_memory);
+  }
+  EXPECT_EQ(s->full_chunks[3].maxt, 479 * step);
+  ASSERT_TRUE(s->head_chunk.has_value());
+  EXPECT_EQ(s->head_chunk->NumSamples(), 120);
+  EXPECT_EQ(s->head_mint, 7'200'000);
+  SeriesMap got = Query(head_, 0, 1'000'000'000, {M(MatchType::kEqual, "__name__", "x")});
+  EXPECT_EQ(got[a], want);
+
+  // Seek across chunks.
+  auto q = *head_.NewQuerier(100 * step, 1'000'000'000);
+  auto ss = q->Select(true, nullptr, {M(MatchType::kEqual, "__name__", "x")});
+  ASSERT_TRUE(ss->Next());
+  auto it = ss->At().Iterator();
+  ASSERT_EQ(it->Seek(0), storage::ValueType::kFloat);
+  EXPECT_EQ(it->AtT(), 100 * step);
+  ASSERT_EQ(it->Seek(350 * step + 1), storage::ValueType::kFloat);
+  EXPECT_EQ(it->AtT(), 351 * step);
+  ASSERT_EQ(it->Seek(351 * step), storage::ValueType::kFloat);  // stays
+  EXPECT_EQ(it->AtT(), 351 * step);
+  ASSERT_EQ(it->Next(), storage::ValueType::kFloat);
+  EXPECT_EQ(it->AtT(), 352 * step);
+  ASSERT_EQ(it->Seek(599 * step), storage::ValueType::kFloat);
+  EXPECT_EQ(it->AtT(), 599 * step);
+  EXPECT_EQ(it->Seek(600 * step), storage::ValueType::kNone);
+}
+
+TEST_F(TsdbHeadTest, FastSamplesCutAt120) {
+  Labels a{{"__name__", "x"}};
+  auto app = head_.NewAppender();
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(app->Append(0, a, i, i).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  MemSeries* s = head_.GetByLabels(a, a.Hash());
+  ASSERT_NE(s, nullptr);
+  for (const ChunkMeta& c : s->full_chunks) EXPECT_EQ(c.num_samples, 120);
+  EXPECT_EQ(s->full_chunks.size(), 8u);
+}
+
+// Random workload checked against a naive model: random series, samples
+// with occasional out-of-order and duplicate timestamps, random matchers and
+// time ranges.
+TEST_F(TsdbHeadTest, RandomWorkloadAgainstModel) {
+  std::mt19937_64 rng(7);
+  const char* jobs[] = {"a", "b", "c", "d"};
+  const char* insts[] = {"", "i1", "i2", "i3"};
+  const char* names[] = {"up", "cpu", "mem"};
+  std::vector<Labels> all;
+  for (const char* n : names) {
+    for (const char* j : jobs) {
+      for (const char* i : insts) {
+        std::vector<labels::Label> ls{{"__name__", n}, {"job", j}};
+        if (*i) ls.push_back({"instance", i});
+        all.push_back(Labels(ls));
+      }
+    }
+  }
+  SeriesMap model;
+  std::map<Labels, storage::SeriesRef> refs;
+  int64_t now = 1'000'000;
+  for (int batch = 0; batch < 300; ++batch) {
+    auto app = head_.NewAppender();
+    std::map<Labels, std::vector<Sample>> pending;
+    std::map<Labels, int> touched;
+    for (int k = 0; k < 20; ++k) {
+      const Labels& l = all[rng() % all.size()];
+      if (touched[l]++) continue;  // one sample per series per batch
+      int64_t t = now + static_cast<int64_t>(rng() % 5000) - 2500;
+      double v = static_cast<double>(rng() % 4);
+      auto& m = model[l];
+      auto r = app->Append(refs.count(l) && rng() % 2 ? refs[l] : 0, l, t, v);
+      int64_t last = m.empty() ? std::numeric_limits<int64_t>::min() : m.back().t;
+      if (t < last) {
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.status().subcode(), StatusSubcode::kOutOfOrder);
+      } else if (t == last && std::memcmp(&v, &m.back().v, sizeof v) != 0) {
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.status().subcode(), StatusSubcode::kDuplicate);
+      } else {
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        refs[l] = *r;
+        if (t != last) pending[l].push_back({t, v});
+      }
+    }
+    if (rng() % 10 == 0) {
+      ASSERT_TRUE(app->Rollback().ok());
+    } else {
+      ASSERT_TRUE(app->Commit().ok());
+      for (auto& [l, v] : pending) model[l].insert(model[l].end(), v.begin(), v.end());
+    }
+    now += 1000;
+  }
+  const MatchType types[] = {MatchType::kEqual, MatchType::kNotEqual, MatchType::kRegexMatch,
+                             MatchType::kRegexNoMatch};
+  const char* lnames[] = {"__name__", "job", "instance"};
+  const char* pats[] = {"a", "up", "i1", "", ".*", ".+", "a|b", "i.*", "c.*"};
+  int nonempty = 0;
+  for (int q = 0; q < 200; ++q) {
+    std::vector<Matcher> ms;
+    int n = 1 + rng() % 3;
+    for (int k = 0; k < n; ++k) {
+      MatchType t = types[rng() % 4];
+      std::string p = pats[rng() % 9];
+      if ((t == MatchType::kEqual || t == MatchType::kNotEqual) &&
+          p.find_first_of(".*|+") != std::string::npos) {
+        p = "b";
+      }
+      ms.push_back(M(t, lnames[rng() % 3], p));
+    }
+    int64_t mint = 1'000'000 + static_cast<int64_t>(rng() % 400'000) - 50'000;
+    int64_t maxt = mint + static_cast<int64_t>(rng() % 200'000);
+    SeriesMap want;
+    for (const auto& [l, samples] : model) {
+      bool ok = true;
+      for (const Matcher& m : ms) ok = ok && m.Matches(l.Get(m.name()));
+      if (!ok) continue;
+      std::vector<Sample> in;
+      for (const Sample& s : samples) {
+        if (s.t >= mint && s.t <= maxt) in.push_back(s);
+      }
+      if (!in.empty()) want[l] = in;
+    }
+    SeriesMap got = Query(head_, mint, maxt, ms);
+    // The head may return a series whose chunks overlap the range but hold
+    // no sample in it; drop those before comparing.
+    for (auto it = got.begin(); it != got.end();) {
+      it = it->second.empty() ? got.erase(it) : std::next(it);
+    }
+    std::string desc;
+    for (const Matcher& m : ms) desc += m.ToString() + " ";
+    ASSERT_EQ(got, want) << desc << " [" << mint << "," << maxt << "]";
+    nonempty += !want.empty();
+  }
+  EXPECT_GT(nonempty, 40);
+}
+
+TEST_F(TsdbHeadTest, ConcurrentAppendAndQuery) {
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 4; ++w) {
+    threads.emplace_back([this, w] {
+      for (int i = 0; i < 200; ++i) {
+        auto app = head_.NewAppender();
+        for (int s = 0; s < 20; ++s) {
+          Labels l{{"__name__", "m"}, {"s", std::to_string(s)}, {"w", std::to_string(w % 2)}};
+          (void)app->Append(0, l, i * 1000 + w, s);
+        }
+        ASSERT_TRUE(app->Commit().ok());
+      }
+    });
+  }
+  threads.emplace_back([this] {
+    for (int i = 0; i < 50; ++i)
+      Query(head_, 0, 1'000'000, {M(MatchType::kEqual, "__name__", "m")});
+  });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(head_.NumSeries(), 40u);
+  SeriesMap got = Query(head_, 0, 1'000'000, {M(MatchType::kEqual, "__name__", "m")});
+  ASSERT_EQ(got.size(), 40u);
+  for (auto& [l, samples] : got) {
+    for (size_t i = 1; i < samples.size(); ++i) EXPECT_LT(samples[i - 1].t, samples[i].t);
+  }
+}
+
+}  // namespace
+}  // namespace ward::tsdb

@@ -1,0 +1,228 @@
+// Head replay at startup: chunks_head first (full chunks on disk), then the
+// WAL's last checkpoint and the segments after it. Follows Prometheus's
+// Head.Init / loadWAL (tsdb/head_wal.go), serially.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+
+#include "tsdb/chunks/head_chunks.h"
+#include "tsdb/head.h"
+#include "tsdb/record/record.h"
+#include "tsdb/wlog/checkpoint.h"
+#include "tsdb/wlog/reader.h"
+#include "tsdb/wlog/wlog.h"
+
+namespace ward::tsdb {
+
+namespace {
+bool DirExists(const std::string& d) {
+  struct stat st;
+  return ::stat(d.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+}  // namespace
+
+Status Head::ReplayChunksHead(absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>>* mmapped) {
+  if (mapper_ == nullptr) return Status::OK();
+  int64_t dropped = 0;
+  Status st = mapper_->IterateAllChunks(
+      [&](uint64_t series_ref, uint64_t chunk_ref, int64_t mint, int64_t maxt, uint16_t num_samples,
+          chunkenc::Encoding enc, bool out_of_order) -> Status {
+        // Histogram and out-of-order chunks: not kept by ward's head yet.
+        if (enc != chunkenc::Encoding::kXOR || out_of_order) return Status::OK();
+        ChunkMeta m;
+        m.ref = chunk_ref;
+        m.mint = mint;
+        m.maxt = maxt;
+        m.num_samples = num_samples;
+        (*mmapped)[series_ref].push_back(m);
+        return Status::OK();
+      },
+      &dropped);
+  if (!st.ok()) return st.WithContext("replay chunks_head");
+  if (dropped > 0) {
+    logger_.Warn("Dropped a torn or corrupt tail of chunks_head; the WAL has those samples",
+                 {{"dropped_bytes", dropped}});
+  }
+  for (auto& [ref, list] : *mmapped) {
+    std::sort(list.begin(), list.end(),
+              [](const ChunkMeta& a, const ChunkMeta& b) { return a.mint < b.mint; });
+  }
+  return Status::OK();
+}
+
+void Head::AttachMmapped(MemSeries* s, std::vector<ChunkMeta> chunks) {
+  if (chunks.empty()) return;
+  std::lock_guard<SpinLock> l(s->lock);
+  if (!s->full_chunks.empty() || s->head_chunk.has_value()) return;  // already has data
+  // Drop chunks overlapping a previous one (left by an unclean cut).
+  std::vector<ChunkMeta> kept;
+  for (const ChunkMeta& c : chunks) {
+    if (!kept.empty() && c.mint <= kept.back().maxt) continue;
+    kept.push_back(c);
+  }
+  s->full_chunks = std::move(kept);
+  const ChunkMeta& last = s->full_chunks.back();
+  s->last_t = last.maxt;
+  s->has_last_v = false;
+  // Recover the newest value so duplicate detection stays exact.
+  Result<std::string_view> b = ChunkBytes(last);
+  if (b.ok()) {
+    auto it = chunkenc::XORChunk::IterateBytes(*b);
+    int64_t t;
+    double v;
+    while (it.Next()) {
+      it.At(&t, &v);
+      if (t == last.maxt) {
+        std::memcpy(&s->last_v_bits, &v, sizeof v);
+        s->has_last_v = true;
+      }
+    }
+  }
+  UpdateMinMax(s->full_chunks.front().mint, last.maxt);
+}
+
+Status Head::ReplayRecords(const std::string& dir, int first, int last, bool is_checkpoint,
+                           bool repair,
+                           absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>>* mmapped,
+                           absl::flat_hash_map<uint64_t, MemSeries*>* aliases) {
+  WARD_ASSIGN_OR_RETURN(std::unique_ptr<wlog::Reader> reader, wlog::Reader::Open(dir, first, last));
+  std::vector<record::RefSeries> series;
+  std::vector<record::RefSample> samples;
+  uint64_t records = 0;
+  Status decode_err;
+  // Where the current record starts: records never span segments, so a
+  // record in a new segment starts at offset 0.
+  int last_seg = -1, bad_seg = -1;
+  int64_t last_end = 0, bad_off = 0;
+  while (reader->Next()) {
+    int seg = reader->Segment();
+    int64_t start = seg == last_seg ? last_end : 0;
+    last_seg = seg;
+    last_end = reader->Offset();
+    std::string_view rec = reader->Record();
+    ++records;
+    switch (record::GetType(rec)) {
+      case record::Type::kSeries: {
+        series.clear();
+        Status st = record::DecodeSeries(rec, &series);
+        if (!st.ok()) {
+          decode_err = st;
+          break;
+        }
+        for (record::RefSeries& rs : series) {
+          bool created = false;
+          MemSeries* s = GetOrCreate(rs.labels, rs.labels.Hash(), rs.ref, &created);
+          if (s == nullptr) return Status::Unavailable("head is out of series ids");
+          s->in_wal.store(true, std::memory_order_release);
+          if (!created && s->ref != rs.ref) (*aliases)[rs.ref] = s;  // same labels, another ref
+          auto it = mmapped->find(s->ref);
+          if (it != mmapped->end()) {
+            AttachMmapped(s, std::move(it->second));
+            mmapped->erase(it);
+          }
+        }
+        break;
+      }
+      case record::Type::kSamples: {
+        samples.clear();
+        Status st = record::DecodeSamples(rec, &samples);
+        if (!st.ok()) {
+          decode_err = st;
+          break;
+        }
+        int64_t mint = std::numeric_limits<int64_t>::max();
+        int64_t maxt = std::numeric_limits<int64_t>::min();
+        for (const record::RefSample& rs : samples) {
+          MemSeries* s = nullptr;
+          if (!aliases->empty()) {
+            auto it = aliases->find(rs.ref);
+            if (it != aliases->end()) s = it->second;
+          }
+          if (s == nullptr) s = GetByRef(rs.ref);
+          if (s == nullptr) {
+            stats_.wal_replay_unknown_refs.fetch_add(1, std::memory_order_relaxed);
+            continue;
+          }
+          std::lock_guard<SpinLock> l(s->lock);
+          // Samples already in an mmapped chunk, or otherwise not newer, are
+          // skipped, as Prometheus does.
+          if (AppendLocked(s, rs.t, rs.v)) {
+            stats_.wal_replay_samples.fetch_add(1, std::memory_order_relaxed);
+            mint = std::min(mint, rs.t);
+            maxt = std::max(maxt, rs.t);
+          }
+        }
+        if (mint <= maxt) UpdateMinMax(mint, maxt);
+        break;
+      }
+      default:
+        // Tombstones, exemplars, metadata, mmap markers, histograms: not kept
+        // by ward's head yet; skipping them keeps float data intact.
+        break;
+    }
+    if (!decode_err.ok()) {
+      bad_seg = seg;
+      bad_off = start;
+      break;
+    }
+  }
+  Status err = reader->Err();
+  if (err.ok() && !decode_err.ok()) {
+    err = decode_err.WithContext("decode WAL record in segment " + std::to_string(bad_seg) +
+                                 " at offset " + std::to_string(bad_off));
+  }
+  if (err.ok()) return Status::OK();
+  if (is_checkpoint) return err.WithContext("replay WAL checkpoint " + dir);
+  if (!err.IsCorruption()) return err.WithContext("replay WAL");
+  int seg = bad_seg >= 0 ? bad_seg : reader->Segment();
+  int64_t off = bad_seg >= 0 ? bad_off : reader->Offset();
+  if (!repair) {
+    logger_.Warn("WAL is damaged; replay stops there",
+                 {{"err", err}, {"segment", seg}, {"offset", off}, {"records_read", records}});
+    return Status::OK();
+  }
+  logger_.Warn("Encountered WAL read error, attempting repair",
+               {{"err", err}, {"segment", seg}, {"offset", off}, {"records_read", records}});
+  reader.reset();
+  Status rst = wlog::Repair(dir, seg, off);
+  if (!rst.ok()) return rst.WithContext("repair WAL");
+  logger_.Info("WAL repaired; records after the corruption were dropped", {});
+  return Status::OK();
+}
+
+Status Head::Replay(const std::string& wal_dir, bool repair) {
+  absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>> mmapped;
+  WARD_RETURN_IF_ERROR(ReplayChunksHead(&mmapped));
+  absl::flat_hash_map<uint64_t, MemSeries*> aliases;
+  if (!DirExists(wal_dir)) return Status::OK();
+
+  int start_after = -1;
+  Result<std::pair<std::string, int>> cp = wlog::LastCheckpoint(wal_dir);
+  if (cp.ok()) {
+    logger_.Info("Replaying WAL checkpoint", {{"checkpoint", cp->first}});
+    WARD_RETURN_IF_ERROR(ReplayRecords(cp->first, -1, -1, true, false, &mmapped, &aliases));
+    start_after = cp->second;
+  } else if (!cp.status().IsNotFound()) {
+    return cp.status().WithContext("find WAL checkpoint");
+  }
+
+  WARD_ASSIGN_OR_RETURN(auto segs, wlog::ListSegments(wal_dir));
+  int first = -1, last = -1;
+  for (const auto& [idx, path] : segs) {
+    if (idx <= start_after) continue;
+    if (first < 0) first = idx;
+    last = idx;
+  }
+  if (first >= 0) {
+    logger_.Info("Replaying WAL", {{"first_segment", first}, {"last_segment", last}});
+    WARD_RETURN_IF_ERROR(ReplayRecords(wal_dir, first, last, false, repair, &mmapped, &aliases));
+  }
+  logger_.Info("WAL replay completed", {{"series", NumSeries()},
+                                        {"samples", stats_.wal_replay_samples.load()},
+                                        {"unknown_refs", stats_.wal_replay_unknown_refs.load()}});
+  return Status::OK();
+}
+
+}  // namespace ward::tsdb

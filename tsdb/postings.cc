@@ -1,0 +1,130 @@
+#include "tsdb/postings.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace ward::tsdb {
+
+using labels::Matcher;
+using labels::MatchType;
+
+void MemPostings::Add(uint32_t id, const uint32_t* pairs, size_t n) {
+  std::unique_lock<std::shared_mutex> l(mu_);
+  for (size_t i = 0; i < n; ++i) index_[pairs[2 * i]][pairs[2 * i + 1]].add(id);
+  all_.add(id);
+}
+
+Roaring MemPostings::All() const {
+  std::shared_lock<std::shared_mutex> l(mu_);
+  return all_;
+}
+
+Roaring MemPostings::Get(std::string_view name, std::string_view value) const {
+  uint32_t n, v;
+  if (!syms_->Find(name, &n) || !syms_->Find(value, &v)) return Roaring();
+  std::shared_lock<std::shared_mutex> l(mu_);
+  auto it = index_.find(n);
+  if (it == index_.end()) return Roaring();
+  auto vit = it->second.find(v);
+  return vit == it->second.end() ? Roaring() : vit->second;
+}
+
+Roaring MemPostings::UnionWhere(const Matcher& m, bool want) const {
+  uint32_t name_id;
+  if (!syms_->Find(m.name(), &name_id)) return Roaring();
+  auto it = index_.find(name_id);
+  if (it == index_.end()) return Roaring();
+  const ValueMap& values = it->second;
+  // Fast paths: one value decides (= with want, != without want).
+  bool single =
+      (m.type() == MatchType::kEqual && want) || (m.type() == MatchType::kNotEqual && !want);
+  if (single) {
+    uint32_t v;
+    if (!syms_->Find(m.value(), &v)) return Roaring();
+    auto vit = values.find(v);
+    return vit == values.end() ? Roaring() : vit->second;
+  }
+  std::vector<const Roaring*> parts;
+  for (const auto& [vid, bm] : values) {
+    if (m.Matches(syms_->Get(vid)) == want) parts.push_back(&bm);
+  }
+  if (parts.empty()) return Roaring();
+  if (parts.size() == 1) return *parts[0];
+  return Roaring::fastunion(parts.size(), parts.data());
+}
+
+Roaring MemPostings::ForMatchers(const std::vector<Matcher>& ms) const {
+  if (ms.empty()) return Roaring();
+  // Names some matcher requires to be present (a matcher not matching "").
+  std::vector<std::string_view> must_be_set;
+  for (const Matcher& m : ms) {
+    if (!m.MatchesEmpty()) must_be_set.push_back(m.name());
+  }
+  auto is_set = [&](std::string_view n) {
+    return std::find(must_be_set.begin(), must_be_set.end(), n) != must_be_set.end();
+  };
+
+  std::shared_lock<std::shared_mutex> l(mu_);
+  std::vector<Roaring> its, not_its;
+  for (const Matcher& m : ms) {
+    bool is_not = m.type() == MatchType::kNotEqual || m.type() == MatchType::kRegexNoMatch;
+    if (is_set(m.name())) {
+      if (is_not && m.MatchesEmpty()) {
+        // l!="foo" with l required elsewhere: subtract the values it rejects.
+        not_its.push_back(UnionWhere(m, false));
+      } else {
+        // l="a", l=~"a.*", or l!="" (matches only non-empty values).
+        Roaring r = UnionWhere(m, true);
+        if (r.isEmpty()) return Roaring();
+        its.push_back(std::move(r));
+      }
+    } else {
+      // m accepts "": it selects series lacking the label too, so subtract
+      // the series whose value it rejects.
+      not_its.push_back(UnionWhere(m, false));
+    }
+  }
+  Roaring result;
+  if (its.empty()) {
+    result = all_;
+  } else {
+    // Intersect smallest first.
+    std::sort(its.begin(), its.end(),
+              [](const Roaring& a, const Roaring& b) { return a.cardinality() < b.cardinality(); });
+    result = std::move(its[0]);
+    for (size_t i = 1; i < its.size() && !result.isEmpty(); ++i) result &= its[i];
+  }
+  for (const Roaring& n : not_its) {
+    if (result.isEmpty()) break;
+    result -= n;
+  }
+  return result;
+}
+
+std::vector<std::string> MemPostings::LabelNames() const {
+  std::vector<std::string> out;
+  {
+    std::shared_lock<std::shared_mutex> l(mu_);
+    out.reserve(index_.size());
+    for (const auto& [nid, values] : index_) out.emplace_back(syms_->Get(nid));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> MemPostings::LabelValues(std::string_view name) const {
+  std::vector<std::string> out;
+  uint32_t nid;
+  if (!syms_->Find(name, &nid)) return out;
+  {
+    std::shared_lock<std::shared_mutex> l(mu_);
+    auto it = index_.find(nid);
+    if (it == index_.end()) return out;
+    out.reserve(it->second.size());
+    for (const auto& [vid, bm] : it->second) out.emplace_back(syms_->Get(vid));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace ward::tsdb
