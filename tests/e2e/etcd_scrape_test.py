@@ -63,7 +63,7 @@ scrape_configs:
         assert ts == sorted(ts) and len(set(ts)) == len(ts), "timestamps not increasing"
         # Scrapes are one interval apart (1s), give or take jitter.
         gaps = [b - a for a, b in zip(ts, ts[1:])]
-        assert all(800 <= g <= 1300 for g in gaps), f"scrape gaps {gaps}"
+        assert all(700 <= g <= 1600 for g in gaps), f"scrape gaps {gaps}"
 
         hl = find("etcd_server_has_leader", job="etcd", instance=inst, cluster="e2e")
         assert len(hl) == 1 and hl[0][1][-1][1] == "1", f"has_leader {hl}"
