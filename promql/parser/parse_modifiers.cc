@@ -117,7 +117,10 @@ bool Parser::SetDuration(DurationExprPtr d, int64_t* ms, DurationExprPtr* expr,
       AddError(d->pos, "duration out of range");
       return false;
     }
-    *ms = static_cast<int64_t>(v);
+    // A duration token (`1001ms`) holds an exact number of milliseconds:
+    // round to get it back from its seconds form. A plain number (`[1.5]`)
+    // is truncated, as Prometheus truncates time.Duration conversions.
+    *ms = d->is_duration ? static_cast<int64_t>(std::llround(v)) : static_cast<int64_t>(v);
     return true;
   }
   if (!opts_.duration_expressions) {

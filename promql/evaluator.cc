@@ -1,0 +1,434 @@
+#include "promql/evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/container/flat_hash_map.h"
+#include "promql/functions.h"
+#include "promql/parser/parse.h"
+
+namespace ward::promql {
+
+using parser::Expr;
+using parser::ValueType;
+
+void ThrowExec(std::string msg) { throw EvalError{Status::Execution(msg)}; }
+
+labels::Labels DropMetricName(const labels::Labels& l) {
+  // With the type-and-unit feature off, __type__ and __unit__ go with the
+  // name (Prometheus's DropReserved).
+  auto reserved = [](std::string_view n) {
+    return n == labels::kMetricName || n == "__type__" || n == "__unit__";
+  };
+  bool any = false;
+  for (const labels::Label& x : l) any = any || reserved(x.name);
+  if (!any) return l;
+  std::vector<labels::Label> out;
+  out.reserve(l.size());
+  for (const labels::Label& x : l)
+    if (!reserved(x.name)) out.push_back(x);
+  return labels::Labels(std::move(out));
+}
+
+void Evaluator::CheckDeadline() {
+  if (++deadline_counter_ % 64 != 0) return;
+  if (std::chrono::steady_clock::now() > ctx_->deadline) {
+    throw EvalError{Status::Timeout("query timed out in expression evaluation")};
+  }
+}
+
+void Evaluator::CountSamples(int64_t n) {
+  ctx_->stats.total_samples += n;
+  if (n > ctx_->stats.peak_samples) ctx_->stats.peak_samples = n;
+  if (n > ctx_->opts.max_samples) {
+    ThrowExec("query processing would load too many samples into memory in query execution");
+  }
+}
+
+int64_t Evaluator::Duration(int64_t folded, const parser::DurationExprPtr& d,
+                            bool allow_negative) const {
+  if (!d || d->IsConstant()) return folded;
+  Result<int64_t> r = parser::EvalDuration(*d, ctx_->query_step,
+                                           ctx_->query_end - ctx_->query_start, allow_negative);
+  if (!r.ok()) throw EvalError{Status::Execution(r.status().ToString())};
+  return r.value();
+}
+
+int64_t Evaluator::Offset(const parser::VectorSelector& vs) const {
+  return Duration(vs.offset_ms, vs.offset_expr, true);
+}
+
+namespace {
+std::optional<int64_t> ResolveAt(const QueryContext& ctx, const std::optional<int64_t>& ts,
+                                 parser::StartOrEnd se) {
+  if (se == parser::StartOrEnd::kStart) return ctx.query_start;
+  if (se == parser::StartOrEnd::kEnd) return ctx.query_end;
+  return ts;
+}
+
+const Expr* UnwrapParens(const Expr* e) {
+  while (true) {
+    if (auto* p = e->As<parser::ParenExpr>()) {
+      e = p->expr.get();
+    } else if (auto* s = e->As<parser::StepInvariantExpr>()) {
+      e = s->expr.get();
+    } else {
+      return e;
+    }
+  }
+}
+}  // namespace
+
+std::optional<int64_t> Evaluator::At(const parser::VectorSelector& vs) const {
+  return ResolveAt(*ctx_, vs.timestamp_ms, vs.start_or_end);
+}
+
+Matrix Evaluator::Load(const parser::VectorSelector& vs, int64_t mint, int64_t maxt,
+                       bool keep_stale) {
+  storage::SelectHints hints;
+  hints.start_ms = mint;
+  hints.end_ms = maxt;
+  std::unique_ptr<storage::SeriesSet> ss = ctx_->querier->Select(false, &hints, vs.matchers);
+  Matrix out;
+  int64_t total = 0;
+  while (ss->Next()) {
+    CheckDeadline();
+    const storage::Series& s = ss->At();
+    Series series;
+    series.metric = s.Labels();
+    std::unique_ptr<storage::SampleIterator> it = s.Iterator();
+    storage::ValueType vt = it->Seek(mint);
+    while (vt != storage::ValueType::kNone) {
+      if (vt != storage::ValueType::kFloat) {
+        ThrowExec("native histograms are not supported by this engine (series " +
+                  series.metric.ToString() + ")");
+      }
+      int64_t t;
+      double v;
+      it->At(&t, &v);
+      if (t > maxt) break;
+      if (t >= mint && (keep_stale || !storage::IsStaleNaN(v))) series.floats.push_back({t, v});
+      vt = it->Next();
+    }
+    Status st = it->Err();
+    if (!st.ok()) throw EvalError{Status::Execution(st.ToString())};
+    if (series.floats.empty()) continue;
+    total += series.floats.size();
+    out.push_back(std::move(series));
+  }
+  Status st = ss->Err();
+  if (!st.ok()) throw EvalError{Status::Execution(st.ToString())};
+  for (const std::string& w : ss->Warnings()) ctx_->annos.AddWarning(w, -1);
+  CountSamples(total);
+  return out;
+}
+
+EvalValue Evaluator::ScalarConst(double v) {
+  EvalValue r;
+  r.type = ValueType::kScalar;
+  Series s;
+  s.floats.reserve(NumSteps());
+  for (int64_t ts = start_; ts <= end_; ts += interval_) s.floats.push_back({ts, v});
+  r.mat.push_back(std::move(s));
+  return r;
+}
+
+EvalValue Evaluator::Eval(const Expr& e) {
+  CheckDeadline();
+  if (auto* n = e.As<parser::NumberLiteral>()) return ScalarConst(n->val);
+  if (auto* s = e.As<parser::StringLiteral>()) {
+    EvalValue r;
+    r.type = ValueType::kString;
+    r.str = s->val;
+    return r;
+  }
+  if (auto* p = e.As<parser::ParenExpr>()) return Eval(*p->expr);
+  if (auto* p = e.As<parser::StepInvariantExpr>()) return Eval(*p->expr);
+  if (auto* vs = e.As<parser::VectorSelector>()) return EvalVectorSelector(e, *vs);
+  if (auto* ms = e.As<parser::MatrixSelector>()) return EvalMatrixSelectorRaw(e, *ms);
+  if (auto* sq = e.As<parser::SubqueryExpr>()) return EvalSubqueryRaw(e, *sq);
+  if (auto* c = e.As<parser::Call>()) return EvalCall(e, *c);
+  if (auto* a = e.As<parser::AggregateExpr>()) return EvalAggregate(e, *a);
+  if (auto* b = e.As<parser::BinaryExpr>()) return EvalBinary(e, *b);
+  if (auto* u = e.As<parser::UnaryExpr>()) return EvalUnary(e, *u);
+  throw EvalError{Status::Internal("unhandled expression type")};
+}
+
+EvalValue Evaluator::EvalVectorSelector(const Expr& e, const parser::VectorSelector& vs) {
+  const int64_t offset = Offset(vs);
+  const std::optional<int64_t> at = At(vs);
+  const int64_t lookback = ctx_->lookback;
+  const int64_t min_ref = (at ? *at : start_) - offset;
+  const int64_t max_ref = (at ? *at : end_) - offset;
+  if (vs.smoothed) {
+    // The value at each step interpolated between the samples around it
+    // (within one lookback delta on either side); stale markers ignored.
+    Matrix loaded = Load(vs, min_ref - lookback + 1, max_ref + lookback, /*keep_stale=*/false);
+    EvalValue r;
+    r.type = ValueType::kVector;
+    int64_t total = 0;
+    for (Series& s : loaded) {
+      Series out;
+      const std::vector<FPoint>& pts = s.floats;
+      for (int64_t ts = start_; ts <= end_; ts += interval_) {
+        const int64_t ref = (at ? *at : ts) - offset;
+        auto lo = std::upper_bound(pts.begin(), pts.end(), ref - lookback,
+                                   [](int64_t t, const FPoint& p) { return t < p.t; });
+        auto hi = std::upper_bound(lo, pts.end(), ref + lookback,
+                                   [](int64_t t, const FPoint& p) { return t < p.t; });
+        if (lo == hi) continue;
+        auto i = std::lower_bound(lo, hi, ref, [](const FPoint& p, int64_t t) { return p.t < t; });
+        if (i != hi && i->t == ref) {
+          out.floats.push_back({ts, i->f});
+        } else if (i != lo && i != hi) {
+          out.floats.push_back({ts, Interpolate(*(i - 1), *i, ref, false)});
+        } else if (i != lo) {
+          out.floats.push_back({ts, (i - 1)->f});
+        }
+      }
+      if (out.floats.empty()) continue;
+      total += out.floats.size();
+      out.metric = std::move(s.metric);
+      r.mat.push_back(std::move(out));
+    }
+    CountSamples(total);
+    return r;
+  }
+  Matrix loaded = Load(vs, min_ref - lookback + 1, max_ref, /*keep_stale=*/true);
+  EvalValue r;
+  r.type = ValueType::kVector;
+  int64_t total = 0;
+  for (Series& s : loaded) {
+    Series out;
+    const std::vector<FPoint>& pts = s.floats;
+    size_t j = 0;  // first point with t > ref is at j (pts[j-1] is the candidate)
+    for (int64_t ts = start_; ts <= end_; ts += interval_) {
+      const int64_t ref = (at ? *at : ts) - offset;
+      while (j < pts.size() && pts[j].t <= ref) j++;
+      if (j == 0) continue;
+      const FPoint& p = pts[j - 1];
+      if (p.t <= ref - lookback) continue;
+      if (storage::IsStaleNaN(p.f)) continue;
+      out.floats.push_back({ts, p.f});
+    }
+    if (out.floats.empty()) continue;
+    total += out.floats.size();
+    out.metric = std::move(s.metric);
+    r.mat.push_back(std::move(out));
+  }
+  CountSamples(total);
+  return r;
+}
+
+Evaluator::RangeSource Evaluator::LoadRange(const Expr& arg_in) {
+  const Expr* arg = UnwrapParens(&arg_in);
+  RangeSource src;
+  src.arg = arg;
+  if (auto* ms = arg->As<parser::MatrixSelector>()) {
+    const auto& vs = *ms->vector_selector->As<parser::VectorSelector>();
+    src.range_ms = Duration(ms->range_ms, ms->range_expr, false);
+    src.offset_ms = Offset(vs);
+    src.at_ms = At(vs);
+    src.anchored = vs.anchored;
+    src.smoothed = vs.smoothed;
+    if (vs.anchored || vs.smoothed) src.extend_back = ctx_->lookback;
+    if (vs.smoothed) src.extend_fwd = ctx_->lookback;
+    const int64_t min_ref = (src.at_ms ? *src.at_ms : start_) - src.offset_ms;
+    const int64_t max_ref = (src.at_ms ? *src.at_ms : end_) - src.offset_ms;
+    src.series = Load(vs, min_ref - src.range_ms - src.extend_back + 1, max_ref + src.extend_fwd,
+                      /*keep_stale=*/false);
+    return src;
+  }
+  if (auto* sq = arg->As<parser::SubqueryExpr>()) {
+    src.range_ms = Duration(sq->range_ms, sq->range_expr, false);
+    int64_t step = Duration(sq->step_ms, sq->step_expr, false);
+    if (step <= 0) step = ctx_->opts.default_subquery_step_ms;
+    src.offset_ms = Duration(sq->offset_ms, sq->offset_expr, true);
+    src.at_ms = ResolveAt(*ctx_, sq->timestamp_ms, sq->start_or_end);
+    const int64_t outer_start = (src.at_ms ? *src.at_ms : start_);
+    const int64_t outer_end = (src.at_ms ? *src.at_ms : end_);
+    const int64_t lo = outer_start - src.offset_ms - src.range_ms;
+    int64_t inner_start = step * (lo / step);  // truncating division, as Go
+    if (inner_start <= lo) inner_start += step;
+    const int64_t inner_end = outer_end - src.offset_ms;
+    if (inner_start > inner_end) return src;
+    // A subquery evaluates at least one point per inner step; refuse what
+    // could never fit instead of allocating it.
+    if ((inner_end - inner_start) / step + 1 > ctx_->opts.max_samples) {
+      ThrowExec("query processing would load too many samples into memory in query execution");
+    }
+    Evaluator sub(ctx_, inner_start, inner_end, step);
+    EvalValue v = sub.Eval(*sq->expr);
+    if (v.type == ValueType::kString) ThrowExec("subquery over a string is not allowed");
+    src.series = std::move(v.mat);
+    if (ctx_->opts.delayed_name_removal) {
+      for (Series& s : src.series) {
+        if (s.drop_name) {
+          s.metric = DropMetricName(s.metric);
+          s.drop_name = false;
+        }
+      }
+    }
+    return src;
+  }
+  throw EvalError{Status::Internal("expected a range vector argument")};
+}
+
+namespace {
+// Appends the points of `pts` in (ref - range, ref] to `out`.
+void Window(const std::vector<FPoint>& pts, int64_t ref, int64_t range, std::vector<FPoint>* out) {
+  auto lo = std::upper_bound(pts.begin(), pts.end(), ref - range,
+                             [](int64_t t, const FPoint& p) { return t < p.t; });
+  auto hi =
+      std::upper_bound(lo, pts.end(), ref, [](int64_t t, const FPoint& p) { return t < p.t; });
+  out->insert(out->end(), lo, hi);
+}
+}  // namespace
+
+EvalValue Evaluator::EvalMatrixSelectorRaw(const Expr& e, const parser::MatrixSelector& ms) {
+  RangeSource src = LoadRange(e);
+  EvalValue r;
+  r.type = ValueType::kMatrix;
+  const int64_t ref = RefTime(src, start_);
+  std::vector<FPoint> w;
+  for (Series& s : src.series) {
+    Series out;
+    if (src.anchored || src.smoothed) {
+      w.clear();
+      Window(s.floats, ref + src.extend_fwd, src.range_ms + src.extend_back + src.extend_fwd, &w);
+      out.floats = ExtendFloats(w, ref - src.range_ms, ref, src.smoothed);
+    } else {
+      Window(s.floats, ref, src.range_ms, &out.floats);
+    }
+    if (out.floats.empty()) continue;
+    out.metric = std::move(s.metric);
+    r.mat.push_back(std::move(out));
+  }
+  return r;
+}
+
+EvalValue Evaluator::EvalSubqueryRaw(const Expr& e, const parser::SubqueryExpr& sq) {
+  RangeSource src = LoadRange(e);
+  EvalValue r;
+  r.type = ValueType::kMatrix;
+  const int64_t ref = RefTime(src, start_);
+  for (Series& s : src.series) {
+    Series out;
+    Window(s.floats, ref, src.range_ms, &out.floats);
+    if (out.floats.empty()) continue;
+    out.metric = std::move(s.metric);
+    r.mat.push_back(std::move(out));
+  }
+  return r;
+}
+
+Matrix Evaluator::RangeEval(const std::vector<const Matrix*>& args, const StepFn& fn) {
+  std::vector<std::vector<size_t>> cursors(args.size());
+  for (size_t a = 0; a < args.size(); a++) cursors[a].assign(args[a]->size(), 0);
+  std::vector<StepVector> in(args.size());
+  StepVector out;
+  Matrix result;
+  std::vector<int64_t> last_ts;
+  absl::flat_hash_map<const labels::Labels*, size_t> by_ptr;
+  absl::flat_hash_map<uint64_t, std::vector<size_t>> by_hash;
+  int64_t total = 0;
+  int step = 0;
+  for (int64_t ts = start_; ts <= end_; ts += interval_, step++) {
+    CheckDeadline();
+    for (size_t a = 0; a < args.size(); a++) {
+      in[a].clear();
+      const Matrix& m = *args[a];
+      for (size_t i = 0; i < m.size(); i++) {
+        size_t& c = cursors[a][i];
+        const std::vector<FPoint>& pts = m[i].floats;
+        while (c < pts.size() && pts[c].t < ts) c++;
+        if (c < pts.size() && pts[c].t == ts) {
+          in[a].push_back(
+              StepSample{&m[i].metric, pts[c].f, ts, m[i].drop_name, static_cast<int32_t>(i)});
+        }
+      }
+    }
+    out.clear();
+    fn(step, ts, std::span<StepVector>(in), &out);
+    for (const StepSample& s : out) {
+      size_t idx;
+      auto pit = by_ptr.find(s.metric);
+      if (pit != by_ptr.end()) {
+        idx = pit->second;
+      } else {
+        const uint64_t h = s.metric->Hash();
+        std::vector<size_t>& cands = by_hash[h];
+        idx = SIZE_MAX;
+        for (size_t c : cands) {
+          if (result[c].metric == *s.metric) {
+            idx = c;
+            break;
+          }
+        }
+        if (idx == SIZE_MAX) {
+          idx = result.size();
+          Series ns;
+          ns.metric = *s.metric;
+          result.push_back(std::move(ns));
+          last_ts.push_back(std::numeric_limits<int64_t>::min());
+          cands.push_back(idx);
+        }
+        by_ptr.emplace(s.metric, idx);
+      }
+      if (last_ts[idx] == ts) ThrowExec("vector cannot contain metrics with the same labelset");
+      last_ts[idx] = ts;
+      result[idx].floats.push_back({ts, s.f});
+      if (s.drop_name) result[idx].drop_name = true;
+    }
+    total += out.size();
+  }
+  CountSamples(total);
+  return result;
+}
+
+EvalValue Evaluator::EvalUnary(const Expr& e, const parser::UnaryExpr& u) {
+  EvalValue v = Eval(*u.expr);
+  if (u.op != parser::ItemType::SUB) return v;
+  for (Series& s : v.mat) {
+    for (FPoint& p : s.floats) p.f = -p.f;
+    if (v.type == ValueType::kVector) {
+      if (ctx_->opts.delayed_name_removal) {
+        s.drop_name = true;
+      } else {
+        s.metric = DropMetricName(s.metric);
+      }
+    }
+  }
+  if (v.type == ValueType::kVector && !ctx_->opts.delayed_name_removal) {
+    // Dropping names may merge series: that is a duplicate labelset error
+    // only if two of them have a point at the same step.
+    absl::flat_hash_map<uint64_t, std::vector<size_t>> seen;
+    Matrix merged;
+    for (Series& s : v.mat) {
+      std::vector<size_t>& c = seen[s.metric.Hash()];
+      size_t idx = SIZE_MAX;
+      for (size_t i : c)
+        if (merged[i].metric == s.metric) idx = i;
+      if (idx == SIZE_MAX) {
+        c.push_back(merged.size());
+        merged.push_back(std::move(s));
+        continue;
+      }
+      std::vector<FPoint> pts;
+      std::merge(merged[idx].floats.begin(), merged[idx].floats.end(), s.floats.begin(),
+                 s.floats.end(), std::back_inserter(pts),
+                 [](const FPoint& a, const FPoint& b) { return a.t < b.t; });
+      for (size_t i = 1; i < pts.size(); i++) {
+        if (pts[i].t == pts[i - 1].t) {
+          ThrowExec("vector cannot contain metrics with the same labelset");
+        }
+      }
+      merged[idx].floats = std::move(pts);
+    }
+    v.mat = std::move(merged);
+  }
+  return v;
+}
+
+}  // namespace ward::promql

@@ -1,0 +1,174 @@
+// Evaluator: the per-query state of one PromQL evaluation (private to the
+// engine). It evaluates an AST over all steps [start, end] at once, like
+// Prometheus's evaluator: instant-vector and scalar nodes produce a Matrix
+// with at most one point per step and series; range nodes produce raw
+// windows. Selectors decode each series once per query and slide across
+// steps. Evaluation errors are thrown as EvalError and turned into a Status
+// once by Engine. Not thread-safe: one Evaluator per query.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "promql/engine.h"
+#include "promql/parser/ast.h"
+#include "promql/value.h"
+#include "storage/interface.h"
+
+namespace ward::promql {
+
+// Thrown inside the evaluator only; Engine converts it to a Status.
+struct EvalError {
+  Status status;
+};
+[[noreturn]] void ThrowExec(std::string msg);
+
+// One element of a per-step instant vector. `metric` points at labels that
+// stay alive for the whole RangeEval call (input series or a label cache),
+// so building a step vector allocates nothing per sample.
+struct StepSample {
+  const labels::Labels* metric = nullptr;
+  double f = 0;
+  int64_t t = 0;
+  bool drop_name = false;
+  // Index of the input series in the argument matrix (set by RangeEval for
+  // input vectors; -1 for computed samples). Lets operators cache per
+  // series in a flat array.
+  int32_t src = -1;
+};
+using StepVector = std::vector<StepSample>;
+
+// The value of a node over all steps.
+struct EvalValue {
+  parser::ValueType type = parser::ValueType::kNone;
+  Matrix mat;       // vector/scalar: <= 1 point per step; matrix: raw windows
+  std::string str;  // kString
+};
+
+// Shared by an evaluator and the sub-evaluators of its subqueries.
+struct QueryContext {
+  EngineOptions opts;
+  storage::Querier* querier = nullptr;
+  int64_t query_start = 0, query_end = 0, query_step = 0;  // for @ start()/end(), step()
+  int64_t lookback = 300000;
+  std::chrono::steady_clock::time_point deadline;
+  Annotations annos;
+  QueryStats stats;
+};
+
+// A stable home for labels computed during one RangeEval (group labels,
+// result labels of binary operators and functions).
+class LabelArena {
+ public:
+  const labels::Labels* Add(labels::Labels l) {
+    store_.push_back(std::move(l));
+    return &store_.back();
+  }
+
+ private:
+  std::deque<labels::Labels> store_;
+};
+
+class Evaluator {
+ public:
+  Evaluator(QueryContext* ctx, int64_t start, int64_t end, int64_t interval)
+      : ctx_(ctx), start_(start), end_(end), interval_(interval) {}
+
+  EvalValue Eval(const parser::Expr& e);
+
+  int64_t start() const { return start_; }
+  int64_t end() const { return end_; }
+  int64_t interval() const { return interval_; }
+  int64_t NumSteps() const { return interval_ > 0 ? (end_ - start_) / interval_ + 1 : 1; }
+  QueryContext* ctx() { return ctx_; }
+
+  // Calls fn(step_index, ts, args_at_step, out) for every step, with each
+  // argument matrix turned into the step's instant vector, and collects the
+  // outputs into series keyed by label set. Fails with "vector cannot
+  // contain metrics with the same labelset" on duplicates within a step.
+  using StepFn =
+      std::function<void(int step, int64_t ts, std::span<StepVector> args, StepVector* out)>;
+  Matrix RangeEval(const std::vector<const Matrix*>& args, const StepFn& fn);
+
+  void CheckDeadline();
+  void CountSamples(int64_t n);
+
+ private:
+  EvalValue EvalVectorSelector(const parser::Expr& e, const parser::VectorSelector& vs);
+  EvalValue EvalMatrixSelectorRaw(const parser::Expr& e, const parser::MatrixSelector& ms);
+  EvalValue EvalSubqueryRaw(const parser::Expr& e, const parser::SubqueryExpr& sq);
+  EvalValue EvalCall(const parser::Expr& e, const parser::Call& c);
+  // Functions with a range-vector argument (range_call.cc); `vals` holds the
+  // other arguments, already evaluated.
+  EvalValue EvalRangeCall(const parser::Expr& e, const parser::Call& c, int matrix_arg,
+                          std::vector<EvalValue>* vals);
+  EvalValue EvalInfo(const parser::Expr& e, const parser::Call& c);  // info.cc
+  bool InfoRefPath(const parser::Expr& e, std::optional<int64_t>* pinned, int64_t* offset);
+  EvalValue EvalAggregate(const parser::Expr& e, const parser::AggregateExpr& a);
+  EvalValue EvalBinary(const parser::Expr& e, const parser::BinaryExpr& b);
+  EvalValue EvalUnary(const parser::Expr& e, const parser::UnaryExpr& u);
+  EvalValue ScalarConst(double v);
+
+ public:
+  // Range-vector source: per series all points needed for every step, with
+  // the window parameters. Used by functions over range vectors.
+  struct RangeSource {
+    Matrix series;  // raw points (stale markers removed), sorted by time
+    int64_t range_ms = 0;
+    int64_t offset_ms = 0;
+    std::optional<int64_t> at_ms;
+    const parser::Expr* arg = nullptr;  // the matrix argument (for positions)
+    // Extended range selectors: windows reach one lookback delta further
+    // back (anchored, smoothed) and forward (smoothed).
+    bool anchored = false, smoothed = false;
+    int64_t extend_back = 0, extend_fwd = 0;
+    std::string metric_name_hint;
+  };
+  RangeSource LoadRange(const parser::Expr& arg);
+  // The window end for step ts.
+  int64_t RefTime(const RangeSource& src, int64_t ts) const {
+    return (src.at_ms ? *src.at_ms : ts) - src.offset_ms;
+  }
+
+  // Selector helpers.
+  int64_t Offset(const parser::VectorSelector& vs) const;
+  std::optional<int64_t> At(const parser::VectorSelector& vs) const;
+  int64_t Duration(int64_t folded, const parser::DurationExprPtr& d, bool allow_negative) const;
+  // Loads every series matching `vs` with samples in [mint, maxt].
+  // Histograms fail with a "not supported" error.
+  Matrix Load(const parser::VectorSelector& vs, int64_t mint, int64_t maxt, bool keep_stale);
+
+ private:
+  QueryContext* ctx_;
+  const int64_t start_, end_, interval_;
+  int deadline_counter_ = 0;
+};
+
+// The value of a scalar argument at a step (NaN when missing).
+inline double ScalarAt(const EvalValue& v, int step) {
+  if (v.mat.empty() || v.mat[0].floats.empty()) return std::numeric_limits<double>::quiet_NaN();
+  if (step < static_cast<int>(v.mat[0].floats.size())) return v.mat[0].floats[step].f;
+  return v.mat[0].floats.back().f;
+}
+
+// Labels for absent()/absent_over_time(): the equality matchers of the
+// selector in `arg`, except __name__ and names matched more than once.
+labels::Labels AbsentLabels(const parser::Expr* arg);
+
+// A label name Prometheus 3.x accepts: non-empty valid UTF-8.
+bool IsValidLabelName(std::string_view s);
+// Go's %q quoting of a string.
+std::string GoQuote(std::string_view s);
+
+// Drops __name__ (or marks it for delayed removal).
+labels::Labels DropMetricName(const labels::Labels& l);
+
+}  // namespace ward::promql
