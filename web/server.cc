@@ -704,14 +704,19 @@ void Server::Impl::Stop() {
     fut.wait();
   }
   // Close idle connections; busy ones close after their response.
+  // The shared_ptrs are collected under the lock but released after it: the
+  // last reference may destroy a session, whose destructor takes `mu`.
+  std::vector<std::shared_ptr<Session>> open;
   {
     std::lock_guard<std::mutex> l(mu);
     for (Session* s : sessions) {
-      if (auto sp = s->weak_from_this().lock()) {
-        net::post(sp->executor(), [sp] { sp->CloseIfIdle(); });
-      }
+      if (auto sp = s->weak_from_this().lock()) open.push_back(std::move(sp));
     }
   }
+  for (auto& sp : open) {
+    net::post(sp->executor(), [sp] { sp->CloseIfIdle(); });
+  }
+  open.clear();
   {
     std::unique_lock<std::mutex> l(mu);
     cv.wait_for(l, opts.shutdown_timeout, [this] { return active.load() == 0; });

@@ -6,14 +6,18 @@
 #include <cctype>
 #include <chrono>
 #include <cstring>
+#include <ctime>
+#include <filesystem>
 
 #include "config/config.h"
 #include "cmd/ward/version.h"
 #include "discovery/manager.h"
+#include "promql/engine.h"
 #include "scrape/manager.h"
 #include "tsdb/db.h"
 #include "util/metrics.h"
 #include "util/process.h"
+#include "web/api/v1/api.h"
 #include "web/server.h"
 
 namespace ward {
@@ -57,6 +61,38 @@ void Server::RegisterMetrics() {
 }
 
 namespace {
+
+// The engine's limits and feature switches from Prometheus's flags.
+Result<promql::EngineOptions> EngineOptionsFromFlags(const Flags& f, const log::Logger& log) {
+  promql::EngineOptions eo;
+  auto lookback = config::ParseDuration(f.query_lookback_delta);
+  if (!lookback.ok()) return lookback.status().WithContext("--query.lookback-delta");
+  eo.lookback_delta_ms = *lookback;
+  auto timeout = config::ParseDuration(f.query_timeout);
+  if (!timeout.ok()) return timeout.status().WithContext("--query.timeout");
+  eo.timeout_ms = *timeout;
+  eo.max_samples = f.query_max_samples;
+  eo.max_concurrency = f.query_max_concurrency;
+  for (const std::string& feature : f.enable_feature) {
+    if (feature == "promql-experimental-functions") {
+      eo.experimental_functions = true;
+    } else if (feature == "promql-extended-range-selectors") {
+      eo.extended_range_selectors = true;
+    } else if (feature == "promql-binop-fill-modifiers") {
+      eo.binop_fill_modifiers = true;
+    } else if (feature == "promql-delayed-name-removal") {
+      eo.delayed_name_removal = true;
+    } else if (feature == "promql-duration-expr" || feature == "promql-at-modifier" ||
+               feature == "promql-negative-offset") {
+      // Always on, as in Prometheus 3.x.
+    } else {
+      log.Warn("Unknown option for --enable-feature", {{"option", feature}});
+      continue;
+    }
+    log.Info("Experimental feature enabled", {{"feature", feature}});
+  }
+  return eo;
+}
 
 // Settings Prometheus has that ward loads but does not act on yet.
 void LogUnsupported(const log::Logger& log, const config::Config& cfg) {
@@ -108,6 +144,14 @@ Status Server::Start() {
 
   db_->ExportMetrics(&metrics::DefaultRegistry());
 
+  WARD_ASSIGN_OR_RETURN(promql::EngineOptions eo, EngineOptionsFromFlags(flags_, log_));
+  engine_ = std::make_unique<promql::Engine>(eo);
+
+  scrape::Manager::Options sopts;
+  sopts.registry = &metrics::DefaultRegistry();
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0) sopts.hostname = host;
+  scrape_ = std::make_unique<scrape::Manager>(*db_, std::move(sopts));
   web::Options wopts;
   wopts.listen_address = flags_.web_listen_address;
   wopts.external_url = flags_.web_external_url;
@@ -126,14 +170,10 @@ Status Server::Start() {
     ::kill(::getpid(), SIGTERM);
   };
   web_ = std::make_unique<web::Server>(std::move(wopts));
+  RegisterAPI(eo);
   WARD_RETURN_IF_ERROR(web_->Start().WithContext("Unable to start web listener"));
   log_.Info("Start listening for connections", {{"address", flags_.web_listen_address}});
 
-  scrape::Manager::Options sopts;
-  sopts.registry = &metrics::DefaultRegistry();
-  char host[256] = {};
-  if (gethostname(host, sizeof(host) - 1) == 0) sopts.hostname = host;
-  scrape_ = std::make_unique<scrape::Manager>(*db_, std::move(sopts));
   scrape::Manager* sm = scrape_.get();
   discovery::ManagerOptions dopts;
   log::Logger dlog("discovery");
@@ -151,6 +191,73 @@ Status Server::Start() {
   web_->SetReady(true);
   log_.Info("Server is ready to receive web requests.");
   return Status::OK();
+}
+
+void Server::RegisterAPI(const promql::EngineOptions& eo) {
+  web::api::v1::APIOptions api;
+  api.db = db_.get();
+  api.engine = engine_.get();
+  api.scrape = scrape_.get();
+  api.config_yaml = [this] {
+    std::lock_guard<std::mutex> l(reload_mu_);
+    return config_.ToYAML();
+  };
+  const Flags& f = flags_;
+  auto b = [](bool v) { return std::string(v ? "true" : "false"); };
+  std::string features;
+  for (const std::string& x : f.enable_feature) features += (features.empty() ? "" : ",") + x;
+  api.flags = {
+      {"config.file", f.config_file},
+      {"web.listen-address", f.web_listen_address},
+      {"web.external-url", f.web_external_url},
+      {"web.route-prefix", f.web_route_prefix.empty() ? "/" : f.web_route_prefix},
+      {"web.enable-lifecycle", b(f.web_enable_lifecycle)},
+      {"web.enable-admin-api", b(f.web_enable_admin_api)},
+      {"web.enable-remote-write-receiver", b(f.web_enable_remote_write_receiver)},
+      {"web.max-connections", std::to_string(f.web_max_connections)},
+      {"web.read-timeout", f.web_read_timeout},
+      {"web.cors.origin", f.web_cors_origin},
+      {"web.page-title", f.web_page_title},
+      {"storage.tsdb.path", f.storage_tsdb_path},
+      {"storage.tsdb.retention.time", f.storage_tsdb_retention_time},
+      {"storage.tsdb.retention.size", f.storage_tsdb_retention_size},
+      {"storage.tsdb.min-block-duration", f.storage_tsdb_min_block_duration},
+      {"storage.tsdb.max-block-duration", f.storage_tsdb_max_block_duration},
+      {"storage.tsdb.wal-compression", b(f.storage_tsdb_wal_compression)},
+      {"storage.tsdb.wal-compression-type", f.storage_tsdb_wal_compression_type},
+      {"storage.tsdb.wal-segment-size", f.storage_tsdb_wal_segment_size},
+      {"storage.tsdb.no-lockfile", b(f.storage_tsdb_no_lockfile)},
+      {"rules.alert.for-outage-tolerance", f.rules_alert_for_outage_tolerance},
+      {"rules.alert.for-grace-period", f.rules_alert_for_grace_period},
+      {"rules.alert.resend-delay", f.rules_alert_resend_delay},
+      {"query.lookback-delta", f.query_lookback_delta},
+      {"query.timeout", f.query_timeout},
+      {"query.max-concurrency", std::to_string(f.query_max_concurrency)},
+      {"query.max-samples", std::to_string(f.query_max_samples)},
+      {"enable-feature", features},
+      {"log.level", f.log_level},
+      {"log.format", f.log_format},
+  };
+  api.version = kVersion;
+  api.build_info.go_version = "gcc " __VERSION__;
+  int64_t start_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
+  api.runtime_info = [this, start_ms] {
+    web::api::v1::RuntimeInfo ri;
+    ri.start_time_ms = start_ms;
+    std::error_code ec;
+    ri.cwd = std::filesystem::current_path(ec).string();
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) == 0) ri.hostname = host;
+    ri.reload_config_success = reload_ok_ == nullptr || reload_ok_->value() == 1;
+    ri.storage_retention = flags_.storage_tsdb_retention_time.empty()
+                               ? "15d"
+                               : flags_.storage_tsdb_retention_time;
+    return ri;
+  };
+  api.lookback_delta_ms = eo.lookback_delta_ms;
+  api.external_url = flags_.web_external_url;
+  api.listen_address = flags_.web_listen_address;
+  web::api::v1::RegisterAPI(*web_, std::move(api));
 }
 
 Status Server::Reload() {

@@ -29,6 +29,10 @@ class Manager;
 namespace web {
 class Server;
 }
+namespace promql {
+class Engine;
+struct EngineOptions;
+}
 namespace metrics {
 class Gauge;
 class Counter;
@@ -52,11 +56,13 @@ class Server {
   Status Start();
   void Shutdown();
   void RegisterMetrics();
+  void RegisterAPI(const promql::EngineOptions& eo);
 
   const Flags flags_;
   const log::Logger log_{"main"};
 
   std::unique_ptr<tsdb::DB> db_;
+  std::unique_ptr<promql::Engine> engine_;
   std::unique_ptr<web::Server> web_;
   std::unique_ptr<scrape::Manager> scrape_;
   std::unique_ptr<discovery::Manager> discovery_;

@@ -1,13 +1,16 @@
-// wardtool: the promtool-style command line tool. Today: `wardtool tsdb dump`
-// prints the samples of a data directory's head (WAL) as promtool does.
+// wardtool: the promtool-style command line tool. `wardtool tsdb dump`
+// prints the samples of a data directory's head (WAL) as promtool does;
+// `wardtool test promql PATH...` runs PromQL test scripts (promql/promqltest).
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "cmd/wardtool/selector.h"
+#include "promql/promqltest/cli.h"
 #include "tsdb/dump.h"
 #include "util/log.h"
 
@@ -27,10 +30,33 @@ int main(int argc, char** argv) {
   dump->add_option("--match", match, "Series selector, e.g. 'up{job=\"x\"}'. Default: all series.");
   dump->add_option("db path", db_path, "Database path (default is data/).");
 
+  CLI::App* test = app.add_subcommand("test", "Unit testing.");
+  test->require_subcommand(1);
+  CLI::App* test_promql =
+      test->add_subcommand("promql", "Run PromQL test scripts (*.test files or directories).");
+  std::vector<std::string> promql_paths;
+  ward::promql::promqltest::CliOptions promql_opts;
+  bool promql_no_at = false;
+  test_promql->add_option("paths", promql_paths, "Test files or directories of *.test files.")
+      ->required();
+  test_promql->add_flag("--verbose", promql_opts.verbose, "List passed evals and full details.");
+  test_promql->add_option("--run", promql_opts.run.run_regex,
+                          "Only run evals whose expression matches this regex.");
+  test_promql->add_flag("--no-at-variants", promql_no_at,
+                        "Skip the @-modifier variants of instant evals.");
+  bool promql_no_isolate = false;
+  test_promql->add_flag("--no-isolate", promql_no_isolate,
+                        "Run files in this process instead of one child per file.");
+
   CLI11_PARSE(app, argc, argv);
   // Replay progress lines would mix with the output; keep warnings only.
   ward::log::SetLevel(ward::log::Level::kWarn);
 
+  if (test_promql->parsed()) {
+    promql_opts.run.at_variants = !promql_no_at;
+    promql_opts.isolate = !promql_no_isolate;
+    return ward::promql::promqltest::RunPromqlTests(promql_paths, promql_opts, std::cout);
+  }
   if (dump->parsed()) {
     std::vector<ward::labels::Matcher> matchers;
     if (!match.empty()) {

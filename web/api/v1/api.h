@@ -1,0 +1,117 @@
+// Prometheus's HTTP API v1 (/api/v1/...) for ward: instant and range
+// queries, series/labels/label values, targets, scrape pools, status pages,
+// and the empty shapes of rules, alerts, metadata and exemplars. Handlers
+// read through storage::Queryable and promql::Engine; their JSON matches
+// Prometheus's byte for byte (json.h), so Grafana and promtool work as is.
+// Thread safety: RegisterAPI before Server::Start; the handlers it installs
+// are thread-safe (queries run on the server's worker pool, never on I/O
+// threads).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "promql/engine.h"
+#include "storage/interface.h"
+#include "web/server.h"
+
+namespace ward::scrape {
+class Manager;
+}
+
+namespace ward::web::api::v1 {
+
+// /api/v1/status/buildinfo (Prometheus's PrometheusVersion).
+struct BuildInfo {
+  std::string version;  // empty: APIOptions::version
+  std::string revision;
+  std::string branch;
+  std::string build_user;
+  std::string build_date;
+  std::string go_version;  // the toolchain, e.g. "gcc 12.2.0"
+};
+
+// /api/v1/status/runtimeinfo (Prometheus's RuntimeInfo). Times are Unix ms.
+struct RuntimeInfo {
+  int64_t start_time_ms = 0;
+  std::string cwd;
+  std::string hostname;
+  bool reload_config_success = true;
+  int64_t last_config_time_ms = 0;
+  int64_t corruption_count = 0;
+  int64_t goroutine_count = 0;  // ward: threads
+  int64_t gomaxprocs = 0;       // ward: cores used
+  int64_t gomemlimit = 0;
+  std::string gogc;
+  std::string godebug;
+  std::string storage_retention;  // "15d", "15d or 512MiB"
+};
+
+struct APIOptions {
+  // What queries, series and labels read. Required; must outlive the server.
+  storage::Queryable* db = nullptr;
+  // Evaluates /query and /query_range. Required; must outlive the server.
+  promql::Engine* engine = nullptr;
+  // Source of /targets and /scrape_pools. Optional (nullptr: no targets);
+  // must outlive the server.
+  scrape::Manager* scrape = nullptr;
+  // The loaded configuration as YAML, for /status/config. Optional ("").
+  // Called on worker threads, possibly concurrently: must be thread-safe.
+  std::function<std::string()> config_yaml;
+  // Command-line flags by name without dashes ("storage.tsdb.path"), for
+  // /status/flags.
+  std::map<std::string, std::string> flags;
+  // ward's version ("0.1.0"), for /status/buildinfo.
+  std::string version;
+  BuildInfo build_info;
+  // For /status/runtimeinfo. Optional: default values without it.
+  // Called on I/O threads: must be quick and thread-safe.
+  std::function<RuntimeInfo()> runtime_info;
+  // The engine's default lookback delta (--query.lookback-delta), used when a
+  // query has no lookback_delta parameter. 0: the engine's own. Default: 0.
+  int64_t lookback_delta_ms = 0;
+  // External URL ("http://host:9090/prefix") and listen address
+  // ("0.0.0.0:9090") for the targets' globalUrl, which replaces a localhost
+  // scrape host with the external host. Empty: globalUrl = scrapeUrl.
+  std::string external_url;
+  std::string listen_address;
+  // Clock for queries without `time` (Unix ms). Default: system clock.
+  std::function<int64_t()> now_ms;
+  // Answer 503 until the server is ready (Server::SetReady), as Prometheus
+  // does while the TSDB opens. Default: true.
+  bool require_ready = true;
+};
+
+// Registers every /api/v1 route on `server`. REQUIRES: server not started;
+// opts.db and opts.engine set.
+void RegisterAPI(web::Server& server, APIOptions opts);
+
+// The API's error kinds (errorType) and their HTTP status codes.
+enum class ErrorType {
+  kBadData,
+  kExecution,
+  kTimeout,
+  kCanceled,
+  kUnavailable,
+  kNotFound,
+  kInternal
+};
+std::string_view ErrorTypeName(ErrorType t);
+int HttpStatusFor(ErrorType t);
+// Maps a Status from storage or the engine to an errorType (InvalidArgument
+// -> bad_data, Execution -> execution, Timeout -> timeout, Canceled ->
+// canceled, Unavailable -> unavailable, NotFound -> not_found, storage
+// errors -> internal).
+ErrorType ErrorTypeFor(const Status& s);
+
+// Writes `{"status":"error","errorType":...,"error":...}` (plus warnings
+// when given) with the matching HTTP status and Content-Type.
+void WriteError(Response& resp, ErrorType type, std::string_view msg,
+                const std::vector<std::string>& warnings = {},
+                const std::vector<std::string>& infos = {});
+
+}  // namespace ward::web::api::v1
