@@ -264,7 +264,9 @@ void ScrapeLoop::ScheduleNext() {
 }
 
 void ScrapeLoop::WriteEndOfRunStaleness() {
-  int64_t t = NowMs();
+  // Strictly after the last scrape: a marker in the same millisecond as the
+  // last sample would be refused as a duplicate and the series would not end.
+  int64_t t = std::max(NowMs(), last_scrape_ms_ + 1);
   auto app = app_.NewAppender();
   cache_.ForEachCurrent([&](const ScrapeCache::Entry& e) {
     // Rejections of markers (e.g. an older explicit timestamp) are harmless.
@@ -427,6 +429,7 @@ void ScrapeLoop::AppendReport(storage::Appender& app, int i, int64_t t_ms, doubl
 void ScrapeLoop::Report(storage::Appender& app, int64_t t_ms, std::chrono::nanoseconds duration,
                         const AppendResult& res, bool up) {
   reported_once_ = true;
+  last_scrape_ms_ = std::max(last_scrape_ms_, t_ms);
   AppendReport(app, kUp, t_ms, up ? 1 : 0);
   AppendReport(app, kDuration, t_ms, std::chrono::duration<double>(duration).count());
   AppendReport(app, kSamplesScraped, t_ms, static_cast<double>(res.total));

@@ -121,6 +121,8 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   labels::Labels report_lsets_[kNumReport];
   storage::SeriesRef report_refs_[kNumReport] = {};
   bool reported_once_ = false;
+  // Timestamp of the last scrape written; end-of-run markers go after it.
+  int64_t last_scrape_ms_ = 0;
   std::string buffer_;  // body storage reused across scrapes
   int64_t start_ms_ = 0;
   std::chrono::steady_clock::time_point next_tick_;
