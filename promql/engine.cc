@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <iterator>
 #include <limits>
+#include <mutex>
 #include <new>
 
 #include "absl/container/flat_hash_map.h"
@@ -103,6 +105,38 @@ void CleanupNames(Matrix* m) {
 
 }  // namespace
 
+// A counting semaphore with a deadline: the query queue of
+// --query.max-concurrency. Thread-safe.
+class Engine::Gate {
+ public:
+  explicit Gate(int limit) : limit_(limit) {}
+  // False when the deadline passed before a slot was free.
+  bool Acquire(std::chrono::steady_clock::time_point deadline) {
+    if (limit_ <= 0) return true;
+    std::unique_lock<std::mutex> l(mu_);
+    if (!cv_.wait_until(l, deadline, [this] { return active_ < limit_; })) return false;
+    active_++;
+    return true;
+  }
+  void Release() {
+    if (limit_ <= 0) return;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      active_--;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  const int limit_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int active_ = 0;  // guarded by mu_
+};
+
+Engine::Engine(EngineOptions opts) : opts_(opts), gate_(std::make_unique<Gate>(opts.max_concurrency)) {}
+Engine::~Engine() = default;
+
 Result<QueryResult> Engine::Exec(storage::Queryable& db, const parser::Expr& e, int64_t start,
                                  int64_t end, int64_t step, int64_t lookback) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -113,6 +147,11 @@ Result<QueryResult> Engine::Exec(storage::Queryable& db, const parser::Expr& e, 
   ctx.query_step = step;
   ctx.lookback = lookback > 0 ? lookback : opts_.lookback_delta_ms;
   ctx.deadline = t0 + std::chrono::milliseconds(opts_.timeout_ms);
+  if (!gate_->Acquire(ctx.deadline)) return Status::Timeout("query timed out in query queue");
+  struct Releaser {
+    Gate* g;
+    ~Releaser() { g->Release(); }
+  } releaser{gate_.get()};
   WARD_ASSIGN_OR_RETURN(std::unique_ptr<storage::Querier> querier,
                         db.NewQuerier(std::numeric_limits<int64_t>::min() / 4,
                                       std::numeric_limits<int64_t>::max() / 4));

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "promql/parser/ast.h"
@@ -37,8 +38,9 @@ struct EngineOptions {
   bool extended_range_selectors = false;
   bool binop_fill_modifiers = false;
   bool delayed_name_removal = false;
-  // Queries running at once (--query.max-concurrency). Informational: the
-  // caller's worker pool enforces it. Default: 20.
+  // Queries evaluated at once (--query.max-concurrency); more wait in a
+  // queue, and the wait counts against the timeout. <= 0: no limit.
+  // Default: 20.
   int max_concurrency = 20;
 };
 
@@ -56,7 +58,8 @@ struct QueryResult {
 
 class Engine {
  public:
-  explicit Engine(EngineOptions opts) : opts_(opts) {}
+  explicit Engine(EngineOptions opts);
+  ~Engine();
 
   const EngineOptions& options() const { return opts_; }
 
@@ -82,7 +85,10 @@ class Engine {
   Result<QueryResult> Exec(storage::Queryable& db, const parser::Expr& e, int64_t start,
                            int64_t end, int64_t step, int64_t lookback);
 
+  class Gate;  // bounds concurrent evaluations (max_concurrency)
+
   const EngineOptions opts_;
+  const std::unique_ptr<Gate> gate_;
 };
 
 }  // namespace ward::promql

@@ -3,6 +3,9 @@
 
 #include <cmath>
 #include <memory>
+#include <thread>
+#include <mutex>
+#include <condition_variable>
 
 #include "gtest/gtest.h"
 #include "tsdb/head.h"
@@ -363,6 +366,56 @@ TEST_F(EngineTest, DeadlineTimesOut) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kTimeout);
   EXPECT_EQ(r.status().ToString(), "query timed out in expression evaluation");
+}
+
+// A Queryable whose NewQuerier blocks until released: holds a query slot.
+class BlockingQueryable : public storage::Queryable {
+ public:
+  explicit BlockingQueryable(storage::Queryable& inner) : inner_(inner) {}
+  Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint, int64_t maxt) override {
+    std::unique_lock<std::mutex> l(mu_);
+    entered_ = true;
+    cv_.notify_all();
+    cv_.wait(l, [this] { return released_; });
+    return inner_.NewQuerier(mint, maxt);
+  }
+  void WaitEntered() {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this] { return entered_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> l(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  storage::Queryable& inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false, released_ = false;
+};
+
+TEST(EngineQueueTest, MaxConcurrencyQueuesAndTimesOut) {
+  tsdb::Head head(tsdb::HeadOptions{}, nullptr, nullptr);
+  EngineOptions opts;
+  opts.max_concurrency = 1;
+  opts.timeout_ms = 200;
+  Engine engine(opts);
+  BlockingQueryable blocking(head);
+  Result<QueryResult> first = Status::Internal("not run");
+  std::thread t([&] { first = engine.InstantQuery(blocking, "1", 0); });
+  blocking.WaitEntered();
+  // The only slot is taken: this query waits in the queue until its deadline.
+  auto second = engine.InstantQuery(head, "2", 0);
+  EXPECT_EQ(second.status().code(), StatusCode::kTimeout);
+  EXPECT_EQ(second.status().ToString(), "query timed out in query queue");
+  blocking.Release();
+  t.join();
+  // (The first query may itself have run past its 200 ms deadline while
+  // blocked; either way it released its slot.)
+  // The slot is free again.
+  EXPECT_TRUE(engine.InstantQuery(head, "3", 0).ok());
 }
 
 }  // namespace
