@@ -8,7 +8,12 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
+#include "tsdb/block/block.h"
+#include "tsdb/block/block_writer.h"
+#include "tsdb/block/merge_querier.h"
+#include "tsdb/block/meta.h"
 #include "tsdb/chunks/head_chunks.h"
 #include "tsdb/wlog/checkpoint.h"
 #include "tsdb/wlog/wlog.h"
@@ -19,6 +24,32 @@ namespace ward::tsdb {
 namespace {
 Status Errno(const std::string& what) {
   return Status::IOError(what + ": " + std::strerror(errno));
+}
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix.data(), suffix.size()) == 0;
+}
+
+// Start of the chunk range holding t (floor, also for negative t).
+int64_t RangeStart(int64_t t, int64_t width) {
+  int64_t q = t / width;
+  if (t % width != 0 && t < 0) --q;
+  return q * width;
+}
+
+int64_t DirBytes(const std::string& dir) {
+  std::error_code ec;
+  int64_t n = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code fec;
+    if (it->is_regular_file(fec)) {
+      auto sz = it->file_size(fec);
+      if (!fec) n += static_cast<int64_t>(sz);
+    }
+  }
+  return n;
 }
 }  // namespace
 
@@ -56,12 +87,17 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const Options& opts
     }
   }
 
+  WARD_RETURN_IF_ERROR(db->OpenBlocks());
   WARD_ASSIGN_OR_RETURN(
       db->mapper_, chunks::ChunkDiskMapper::Open(dir + "/chunks_head", opts.head_chunk_file_size));
   HeadOptions ho;
   ho.chunk_range_ms = opts.min_block_duration_ms;
   ho.samples_per_chunk = opts.samples_per_chunk;
   db->head_ = std::make_unique<Head>(ho, nullptr, db->mapper_.get());
+  // What the blocks hold is out of bounds for the head, and replay skips it
+  // (a crash between cutting a block and truncating the WAL).
+  int64_t blocks_maxt = db->BlocksMaxTime();
+  if (blocks_maxt != std::numeric_limits<int64_t>::min()) db->head_->SetMinValidTime(blocks_maxt);
   auto start = std::chrono::steady_clock::now();
   WARD_RETURN_IF_ERROR(db->head_->Replay(dir + "/wal", /*repair=*/true));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -81,7 +117,279 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const Options& opts
   db->head_->SetWAL(db->wal_.get());
   if (opts.wal_fsync_interval_ms > 0)
     db->sync_thread_ = std::thread([d = db.get()] { d->SyncLoop(); });
+  if (opts.compaction_interval_ms > 0)
+    db->compact_thread_ = std::thread([d = db.get()] { d->CompactLoop(); });
   return db;
+}
+
+Status DB::OpenBlocks() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (auto it = fs::directory_iterator(dir_, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::error_code dec;
+    if (!it->is_directory(dec)) continue;
+    names.push_back(it->path().filename().string());
+  }
+  if (ec) return Status::IOError("list data directory " + dir_ + ": " + ec.message());
+  std::vector<std::shared_ptr<block::Block>> blocks;
+  for (const std::string& name : names) {
+    std::string path = dir_ + "/" + name;
+    if (EndsWith(name, ".tmp-for-creation") || EndsWith(name, ".tmp-for-deletion") ||
+        EndsWith(name, ".tmp")) {
+      // An unfinished block write or deletion: never visible, remove it.
+      std::error_code rec;
+      fs::remove_all(path, rec);
+      if (rec) {
+        logger_.Warn("Removing a leftover temporary directory failed",
+                     {{"dir", path}, {"err", rec.message()}});
+      } else {
+        logger_.Info("Removed leftover temporary directory", {{"dir", path}});
+      }
+      continue;
+    }
+    if (!block::ParseULID(name)) continue;
+    Result<std::shared_ptr<block::Block>> b = block::Block::Open(path);
+    if (!b.ok()) {
+      // Serve the rest: the bad block is kept for inspection, out of the way.
+      std::string aside = path + ".corrupted";
+      std::error_code rec;
+      fs::rename(path, aside, rec);
+      logger_.Error(
+          "Block cannot be opened; moved aside",
+          {{"block", name},
+           {"err", b.status()},
+           {"moved_to", rec ? std::string("(rename failed: ") + rec.message() + ")" : aside}});
+      continue;
+    }
+    blocks.push_back(std::move(*b));
+  }
+  std::sort(blocks.begin(), blocks.end(),
+            [](const auto& a, const auto& b) { return a->MinTime() < b->MinTime(); });
+  logger_.Info("Blocks opened", {{"blocks", blocks.size()}});
+  std::lock_guard<std::mutex> l(blocks_mu_);
+  blocks_ = std::move(blocks);
+  return Status::OK();
+}
+
+int64_t DB::BlocksMaxTime() const {
+  std::lock_guard<std::mutex> l(blocks_mu_);
+  int64_t m = std::numeric_limits<int64_t>::min();
+  for (const auto& b : blocks_) m = std::max(m, b->MaxTime());
+  return m;
+}
+
+std::vector<std::shared_ptr<block::Block>> DB::Blocks() const {
+  std::lock_guard<std::mutex> l(blocks_mu_);
+  return blocks_;
+}
+
+void DB::CompactLoop() {
+  std::unique_lock<std::mutex> l(mu_);
+  while (!closing_) {
+    cv_.wait_for(l, std::chrono::milliseconds(opts_.compaction_interval_ms));
+    if (closing_) break;
+    l.unlock();
+    Status st = Compact();
+    if (!st.ok()) logger_.Error("Compaction failed", {{"err", st}});
+    l.lock();
+  }
+}
+
+Status DB::Compact() {
+  std::lock_guard<std::mutex> l(compact_mu_);
+  return CompactLocked(/*force=*/false);
+}
+
+Status DB::CompactHead() {
+  std::lock_guard<std::mutex> l(compact_mu_);
+  return CompactLocked(/*force=*/true);
+}
+
+Status DB::CompactLocked(bool force) {
+  const int64_t range = opts_.min_block_duration_ms;
+  int64_t done_until = std::numeric_limits<int64_t>::min();
+  while (true) {
+    int64_t hmin = head_->MinTime(), hmax = head_->MaxTime();
+    if (hmin > hmax) break;  // empty head
+    // The head's data below the newest block's end is already in a block
+    // (a truncation that timed out leaves it there for a while).
+    int64_t from = std::max({hmin, BlocksMaxTime(), done_until});
+    if (from > hmax) break;
+    int64_t mint = RangeStart(from, range);
+    int64_t maxt = mint + range;
+    if (force) {
+      if (maxt > RangeStart(hmax, range)) break;  // keep the newest range
+    } else if (hmax - from <= range / 2 * 3) {
+      break;  // Prometheus's compactable(): more than 1.5 ranges in the head
+    }
+    done_until = maxt;
+    Status st = CutBlockLocked(mint, maxt);
+    if (!st.ok()) {
+      compactions_failed_.fetch_add(1, std::memory_order_relaxed);
+      return st.WithContext("compact head [" + std::to_string(mint) + ", " + std::to_string(maxt) +
+                            ")");
+    }
+  }
+  int64_t blocks_maxt = BlocksMaxTime();
+  if (blocks_maxt != std::numeric_limits<int64_t>::min() && head_->MinTime() < blocks_maxt &&
+      head_->MinTime() <= head_->MaxTime()) {
+    // A truncation that timed out earlier.
+    WARD_RETURN_IF_ERROR(TruncateHeadLocked(blocks_maxt));
+  }
+  return RetentionLocked();
+}
+
+Status DB::CutBlockLocked(int64_t mint, int64_t maxt) {
+  // No sample below maxt may be committed after the block is written: raise
+  // the floor, then wait for appenders that checked the old floor.
+  head_->SetMinValidTime(maxt);
+  if (!head_->WaitForPendingReaders(std::chrono::milliseconds(opts_.truncate_wait_ms))) {
+    return Status::Timeout("waiting for appenders and queries before cutting a block");
+  }
+  auto start = std::chrono::steady_clock::now();
+  std::string ulid;
+  {
+    WARD_ASSIGN_OR_RETURN(std::unique_ptr<storage::Querier> q, head_->NewQuerier(mint, maxt - 1));
+    block::WriteBlockOptions wo;
+    wo.samples_per_chunk = opts_.samples_per_chunk;
+    WARD_ASSIGN_OR_RETURN(ulid, block::WriteBlock(dir_, *q, mint, maxt, wo));
+  }
+  if (!ulid.empty()) {
+    WARD_ASSIGN_OR_RETURN(std::shared_ptr<block::Block> b, block::Block::Open(dir_ + "/" + ulid));
+    {
+      std::lock_guard<std::mutex> l(blocks_mu_);
+      blocks_.push_back(b);
+      std::sort(blocks_.begin(), blocks_.end(),
+                [](const auto& x, const auto& y) { return x->MinTime() < y->MinTime(); });
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    logger_.Info("Write block",
+                 {{"ulid", ulid}, {"mint", mint}, {"maxt", maxt}, {"duration_seconds", secs}});
+  }
+  compactions_.fetch_add(1, std::memory_order_relaxed);
+  Hook("block_written");
+  return TruncateHeadLocked(maxt);
+}
+
+Status DB::TruncateHeadLocked(int64_t mint) {
+  Result<HeadTruncateStats> ts =
+      head_->Truncate(mint, std::chrono::milliseconds(opts_.truncate_wait_ms));
+  if (!ts.ok()) {
+    head_truncations_failed_.fetch_add(1, std::memory_order_relaxed);
+    return ts.status().WithContext("truncate head");
+  }
+  head_truncations_.fetch_add(1, std::memory_order_relaxed);
+  logger_.Info("Head truncated", {{"mint", mint},
+                                  {"chunks_removed", ts->chunks_removed},
+                                  {"series_removed", ts->series_removed}});
+  Hook("head_truncated");
+  Status st = TruncateWALLocked(mint);
+  if (!st.ok()) {
+    checkpoints_failed_.fetch_add(1, std::memory_order_relaxed);
+    return st.WithContext("checkpoint WAL");
+  }
+  return Status::OK();
+}
+
+Status DB::TruncateWALLocked(int64_t mint) {
+  if (wal_ == nullptr) return Status::OK();
+  WARD_ASSIGN_OR_RETURN(auto range, wal_->Segments());
+  // Start a new segment so that a quiet head does not keep old samples in
+  // the active one; the previous ones are all closed now.
+  WARD_RETURN_IF_ERROR(wal_->NextSegment());
+  auto [first, last] = range;
+  // As Prometheus's truncateWAL: leave the newest segment out and
+  // checkpoint the lower two thirds of the rest, which hold mostly samples
+  // that are in blocks now.
+  --last;
+  if (last < 0) return Status::OK();
+  int to = first + (last - first) * 2 / 3;
+  if (to <= first) return Status::OK();
+  std::string wal_dir = dir_ + "/wal";
+  Head* head = head_.get();
+  auto start = std::chrono::steady_clock::now();
+  WARD_ASSIGN_OR_RETURN(
+      wlog::CheckpointStats cs,
+      wlog::Checkpoint(
+          wal_dir, first, to, [head](uint64_t ref) { return head->GetByRef(ref) != nullptr; }, mint,
+          wal_->compression()));
+  checkpoints_.fetch_add(1, std::memory_order_relaxed);
+  // The checkpoint is in place: the segments and older checkpoints it
+  // covers can go (a crash here only leaves extra files behind).
+  WARD_RETURN_IF_ERROR(wal_->Truncate(to + 1));
+  WARD_RETURN_IF_ERROR(wlog::DeleteCheckpoints(wal_dir, to));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  logger_.Info("WAL checkpoint complete", {{"first", first},
+                                           {"last", to},
+                                           {"kept_series", cs.total_series - cs.dropped_series},
+                                           {"kept_samples", cs.total_samples - cs.dropped_samples},
+                                           {"duration_seconds", secs}});
+  Hook("wal_checkpointed");
+  return Status::OK();
+}
+
+Status DB::DeleteBlockDir(const std::string& path) {
+  // Rename first so that a crash never leaves a half-deleted block that
+  // would fail to open; Open removes *.tmp-for-deletion leftovers.
+  std::string tmp = path + ".tmp-for-deletion";
+  std::error_code ec;
+  std::filesystem::rename(path, tmp, ec);
+  if (ec) return Status::IOError("rename block " + path + ": " + ec.message());
+  std::filesystem::remove_all(tmp, ec);
+  if (ec) return Status::IOError("delete block " + tmp + ": " + ec.message());
+  return Status::OK();
+}
+
+Status DB::RetentionLocked() {
+  std::vector<std::shared_ptr<block::Block>> doomed;
+  bool by_time = false, by_size = false;
+  {
+    std::lock_guard<std::mutex> l(blocks_mu_);
+    if (blocks_.empty()) return Status::OK();
+    std::vector<std::shared_ptr<block::Block>> newest_first = blocks_;
+    std::sort(newest_first.begin(), newest_first.end(),
+              [](const auto& a, const auto& b) { return a->MaxTime() > b->MaxTime(); });
+    const int64_t newest = newest_first.front()->MaxTime();
+    int64_t bytes = 0;
+    if (opts_.max_bytes > 0) {
+      bytes = DirBytes(dir_ + "/wal") + (mapper_ != nullptr ? mapper_->Size() : 0);
+    }
+    for (const auto& b : newest_first) {
+      bool drop = false;
+      if (opts_.retention_ms > 0 && newest - b->MaxTime() >= opts_.retention_ms) {
+        drop = true;
+        by_time = true;
+      }
+      if (opts_.max_bytes > 0) {
+        bytes += b->Size();
+        if (bytes > opts_.max_bytes) {
+          if (!drop) by_size = true;
+          drop = true;
+        }
+      }
+      if (drop) doomed.push_back(b);
+    }
+    if (doomed.empty()) return Status::OK();
+    std::vector<std::shared_ptr<block::Block>> kept;
+    for (const auto& b : blocks_) {
+      if (std::find(doomed.begin(), doomed.end(), b) == doomed.end()) kept.push_back(b);
+    }
+    blocks_ = std::move(kept);
+  }
+  if (by_time) time_retentions_.fetch_add(1, std::memory_order_relaxed);
+  if (by_size) size_retentions_.fetch_add(1, std::memory_order_relaxed);
+  // Queries still reading a doomed block keep its files mapped (unlinking a
+  // mapped file is safe), so the directory can go now.
+  Status result;
+  for (const auto& b : doomed) {
+    logger_.Info("Deleting block past retention",
+                 {{"block", b->dir()}, {"max_time", b->MaxTime()}});
+    Status st = DeleteBlockDir(b->dir());
+    if (!st.ok() && result.ok()) result = st;
+  }
+  return result;
 }
 
 Status DB::EnsureSegmentAfterCheckpoint() {
@@ -143,6 +451,44 @@ void DB::ExportMetrics(metrics::Registry* reg) {
         MetricType::kGauge, static_cast<double>(s.head_max_time));
     one("prometheus_tsdb_wal_writes_failed_total", "Total number of write log writes that failed.",
         MetricType::kCounter, static_cast<double>(s.wal_fsync_failures));
+    one("prometheus_tsdb_blocks_loaded", "Number of currently loaded data blocks",
+        MetricType::kGauge, static_cast<double>(s.blocks_loaded));
+    one("prometheus_tsdb_storage_blocks_bytes",
+        "The number of bytes that are currently used for local storage by all blocks.",
+        MetricType::kGauge, static_cast<double>(s.blocks_bytes));
+    one("prometheus_tsdb_compactions_total",
+        "Total number of compactions that were executed for the partition.", MetricType::kCounter,
+        static_cast<double>(s.compactions));
+    one("prometheus_tsdb_compactions_failed_total",
+        "Total number of compactions that failed for the partition.", MetricType::kCounter,
+        static_cast<double>(s.compactions_failed));
+    one("prometheus_tsdb_head_truncations_total", "Total number of head truncations attempted.",
+        MetricType::kCounter, static_cast<double>(s.head_truncations + s.head_truncations_failed));
+    one("prometheus_tsdb_head_truncations_failed_total",
+        "Total number of head truncations that failed.", MetricType::kCounter,
+        static_cast<double>(s.head_truncations_failed));
+    one("prometheus_tsdb_checkpoint_creations_total",
+        "Total number of checkpoint creations attempted.", MetricType::kCounter,
+        static_cast<double>(s.checkpoints + s.checkpoints_failed));
+    one("prometheus_tsdb_checkpoint_creations_failed_total",
+        "Total number of checkpoint creations that failed.", MetricType::kCounter,
+        static_cast<double>(s.checkpoints_failed));
+    one("prometheus_tsdb_time_retentions_total",
+        "The number of times that blocks were deleted because the maximum time limit was exceeded.",
+        MetricType::kCounter, static_cast<double>(s.time_retentions));
+    one("prometheus_tsdb_size_retentions_total",
+        "The number of times that blocks were deleted because the maximum number of bytes was "
+        "exceeded.",
+        MetricType::kCounter, static_cast<double>(s.size_retentions));
+    // As Prometheus: the lowest timestamp over blocks and head, or the
+    // int64 max when there is no data.
+    one("prometheus_tsdb_lowest_timestamp",
+        "Lowest timestamp value stored in the database. The unit is decided by the library "
+        "consumer.",
+        MetricType::kGauge, static_cast<double>(s.lowest_timestamp));
+    one("prometheus_tsdb_lowest_timestamp_seconds",
+        "Lowest timestamp value stored in the database.", MetricType::kGauge,
+        static_cast<double>(s.lowest_timestamp / 1000));
   });
 }
 
@@ -157,7 +503,21 @@ DB::~DB() {
 std::unique_ptr<storage::Appender> DB::NewAppender() { return head_->NewAppender(); }
 
 Result<std::unique_ptr<storage::Querier>> DB::NewQuerier(int64_t mint, int64_t maxt) {
-  return head_->NewQuerier(mint, maxt);
+  std::vector<std::unique_ptr<storage::Querier>> qs;
+  {
+    std::lock_guard<std::mutex> l(blocks_mu_);
+    for (const auto& b : blocks_) {
+      if (b->MinTime() > maxt || b->MaxTime() <= mint) continue;
+      WARD_ASSIGN_OR_RETURN(std::unique_ptr<storage::Querier> q, b->NewQuerier(mint, maxt));
+      qs.push_back(std::move(q));
+    }
+  }
+  WARD_ASSIGN_OR_RETURN(std::unique_ptr<storage::Querier> hq, head_->NewQuerier(mint, maxt));
+  if (qs.empty()) return hq;
+  // Blocks first: on a timestamp both hold (between cutting a block and
+  // truncating the head) the block's sample wins.
+  qs.push_back(std::move(hq));
+  return std::unique_ptr<storage::Querier>(std::make_unique<block::MergeQuerier>(std::move(qs)));
 }
 
 Status DB::Sync() {
@@ -201,6 +561,9 @@ Status DB::Close() {
   }
   cv_.notify_all();
   if (sync_thread_.joinable()) sync_thread_.join();
+  if (compact_thread_.joinable()) compact_thread_.join();
+  // A running Compact() (on another thread) finishes before the WAL closes.
+  std::lock_guard<std::mutex> cl(compact_mu_);
   Status result;
   if (wal_ != nullptr) {
     Status st = wal_->Close();
@@ -234,6 +597,26 @@ DBStats DB::Stats() const {
       static_cast<double>(fsync_nanos_.load(std::memory_order_relaxed)) / 1e9;
   s.head_min_time = head_->MinTime();
   s.head_max_time = head_->MaxTime();
+  s.compactions = compactions_.load(std::memory_order_relaxed);
+  s.compactions_failed = compactions_failed_.load(std::memory_order_relaxed);
+  s.head_truncations = head_truncations_.load(std::memory_order_relaxed);
+  s.head_truncations_failed = head_truncations_failed_.load(std::memory_order_relaxed);
+  s.checkpoints = checkpoints_.load(std::memory_order_relaxed);
+  s.checkpoints_failed = checkpoints_failed_.load(std::memory_order_relaxed);
+  s.time_retentions = time_retentions_.load(std::memory_order_relaxed);
+  s.size_retentions = size_retentions_.load(std::memory_order_relaxed);
+  s.lowest_timestamp = std::numeric_limits<int64_t>::max();
+  {
+    std::lock_guard<std::mutex> l(blocks_mu_);
+    s.blocks_loaded = blocks_.size();
+    for (const auto& b : blocks_) {
+      s.blocks_bytes += b->Size();
+      s.lowest_timestamp = std::min(s.lowest_timestamp, b->MinTime());
+    }
+  }
+  if (s.head_min_time <= s.head_max_time) {
+    s.lowest_timestamp = std::min(s.lowest_timestamp, s.head_min_time);
+  }
   return s;
 }
 

@@ -1,11 +1,17 @@
-// DB: the TSDB of one data directory, laid out as Prometheus's: `lock`, wal/
-// (segments and checkpoints, tsdb/docs/format) and chunks_head/ (full head
-// chunks). Open takes the lock, replays chunks_head and the WAL into a Head
-// (repairing a torn WAL tail), then opens a WAL writer on a new segment. A
-// background thread flushes and fdatasyncs the WAL every fsync interval
-// (group commit: appends never wait for the disk). Only cmd/ward names DB;
-// everyone else uses storage::Appendable / Queryable.
-// Thread safety: thread-safe.
+// DB: the TSDB of one data directory, laid out as Prometheus's: `lock`,
+// blocks (<ULID>/, tsdb/block), wal/ (segments and checkpoints,
+// tsdb/docs/format) and chunks_head/ (full head chunks). Open takes the lock,
+// removes unfinished block directories, opens every block (moving corrupt
+// ones aside as <ULID>.corrupted), replays chunks_head and the WAL into a
+// Head (repairing a torn WAL tail, skipping what blocks hold), then opens a
+// WAL writer on a new segment. A background thread flushes and fdatasyncs
+// the WAL every fsync interval (group commit: appends never wait for the
+// disk); another runs Compact() periodically: cut the head's oldest chunk
+// range into a block once the head spans 1.5 ranges, truncate the head,
+// checkpoint the WAL, apply retention (Prometheus's db.go). Queries merge
+// the blocks' queriers with the head's. Only cmd/ward names DB; everyone
+// else uses storage::Appendable / Queryable.
+// Thread safety: thread-safe; Compact/CompactHead calls are serialised.
 #pragma once
 
 #include <atomic>
@@ -16,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "storage/interface.h"
 #include "tsdb/head.h"
@@ -36,6 +43,9 @@ namespace ward::tsdb {
 namespace chunks {
 class ChunkDiskMapper;
 }
+namespace block {
+class Block;
+}
 
 struct Options {
   // Compress WAL records (--storage.tsdb.wal-compression).
@@ -46,7 +56,8 @@ struct Options {
   std::string wal_compression_type = "snappy";
   // Do not take the `lock` file (--storage.tsdb.no-lockfile). Default: false.
   bool no_lockfile = false;
-  // WAL segment size in bytes (--storage.tsdb.wal-segment-size). Default: 128 MiB.
+  // WAL segment size in bytes (--storage.tsdb.wal-segment-size). Default: 128
+  // MiB.
   int64_t wal_segment_size = 128 << 20;
   // The WAL is flushed and fdatasync'd this often (ms); 0 syncs only on Close
   // and segment cuts. Default: 1000.
@@ -60,6 +71,24 @@ struct Options {
   // Called after every WAL fsync with its duration in seconds (for a
   // histogram metric); may be empty. Runs on the sync thread.
   std::function<void(double seconds)> on_wal_fsync;
+  // Blocks whose max time is this much older than the newest block's are
+  // deleted (--storage.tsdb.retention.time); 0 disables. Default: 15d.
+  int64_t retention_ms = int64_t{15} * 24 * 60 * 60 * 1000;
+  // When blocks + WAL + chunks_head exceed this many bytes, the oldest
+  // blocks are deleted (--storage.tsdb.retention.size); 0 disables.
+  // Default: 0.
+  int64_t max_bytes = 0;
+  // How often the background thread runs Compact() (ms); 0 disables the
+  // thread (Compact/CompactHead are then called by hand). Default: 60000.
+  int64_t compaction_interval_ms = 60 * 1000;
+  // How long a head truncation waits for running queries and appenders that
+  // started before it (ms); on timeout it is retried at the next run.
+  // Default: 60000.
+  int64_t truncate_wait_ms = 60 * 1000;
+  // Test hook: called on the compacting thread after each step of a head
+  // cut ("block_written", "head_truncated", "wal_checkpointed") with the
+  // data directory, e.g. to copy it as a crash would leave it. May be empty.
+  std::function<void(const std::string& step)> test_hook;
 };
 
 // Plain counters for the lead to export as metrics.
@@ -74,8 +103,20 @@ struct DBStats {
   uint64_t wal_fsyncs = 0;
   uint64_t wal_fsync_failures = 0;
   double wal_fsync_seconds_total = 0;
-  int64_t head_min_time = 0;  // prometheus_tsdb_head_min_time
-  int64_t head_max_time = 0;  // prometheus_tsdb_head_max_time
+  int64_t head_min_time = 0;             // prometheus_tsdb_head_min_time
+  int64_t head_max_time = 0;             // prometheus_tsdb_head_max_time
+  uint64_t blocks_loaded = 0;            // prometheus_tsdb_blocks_loaded
+  int64_t blocks_bytes = 0;              // prometheus_tsdb_storage_blocks_bytes
+  uint64_t compactions = 0;              // prometheus_tsdb_compactions_total
+  uint64_t compactions_failed = 0;       // prometheus_tsdb_compactions_failed_total
+  uint64_t head_truncations = 0;         // prometheus_tsdb_head_truncations_total
+  uint64_t head_truncations_failed = 0;  // prometheus_tsdb_head_truncations_failed_total
+  uint64_t checkpoints = 0;              // prometheus_tsdb_checkpoint_creations_total
+  uint64_t checkpoints_failed = 0;       // prometheus_tsdb_checkpoint_creations_failed_total
+  uint64_t time_retentions = 0;          // prometheus_tsdb_time_retentions_total
+  uint64_t size_retentions = 0;          // prometheus_tsdb_size_retentions_total
+  // Oldest sample time over blocks and head (ms); INT64_MAX when empty.
+  int64_t lowest_timestamp = 0;  // prometheus_tsdb_lowest_timestamp
 };
 
 class DB : public storage::Appendable, public storage::Queryable {
@@ -91,6 +132,19 @@ class DB : public storage::Appendable, public storage::Queryable {
 
   // Flushes the WAL's partial page and fdatasyncs it.
   Status Sync();
+
+  // One maintenance run (what the background thread does): cuts blocks
+  // while the head spans more than 1.5 chunk ranges, truncates the head and
+  // checkpoints the WAL, then applies time and size retention. Errors are
+  // returned (and counted); the data stays consistent either way.
+  Status Compact();
+  // Cuts every whole chunk range older than the head's newest one into
+  // blocks (raising the head's min valid time to that range's start), then
+  // truncates and checkpoints as Compact does. For tests and the admin API.
+  Status CompactHead();
+
+  // The blocks, oldest first (each shared with the queries reading it).
+  std::vector<std::shared_ptr<block::Block>> Blocks() const;
   // Stops the sync thread, flushes and syncs the WAL and chunks_head,
   // releases the lock. Idempotent.
   Status Close();
@@ -98,7 +152,8 @@ class DB : public storage::Appendable, public storage::Queryable {
   DBStats Stats() const;
 
   // Exposes Stats() in `reg` under Prometheus's metric names
-  // (prometheus_tsdb_head_series, ..._head_samples_appended_total{type="float"},
+  // (prometheus_tsdb_head_series,
+  // ..._head_samples_appended_total{type="float"},
   // ..._wal_fsync_duration_seconds as a histogram, ...). Values are read at
   // exposition; after the DB is destroyed the collector emits nothing.
   // REQUIRES: `reg` outlives this DB. Call once.
@@ -109,7 +164,20 @@ class DB : public storage::Appendable, public storage::Queryable {
  private:
   DB(std::string dir, Options opts);
   void SyncLoop();
+  void CompactLoop();
   Status EnsureSegmentAfterCheckpoint();
+  Status OpenBlocks();
+  // REQUIRES: compact_mu_ held.
+  Status CompactLocked(bool force);
+  Status CutBlockLocked(int64_t mint, int64_t maxt);
+  Status TruncateHeadLocked(int64_t mint);
+  Status TruncateWALLocked(int64_t mint);
+  Status RetentionLocked();
+  Status DeleteBlockDir(const std::string& path);
+  int64_t BlocksMaxTime() const;  // INT64_MIN when there is no block
+  void Hook(const std::string& step) {
+    if (opts_.test_hook) opts_.test_hook(step);
+  }
 
   const std::string dir_;
   const Options opts_;
@@ -119,6 +187,19 @@ class DB : public storage::Appendable, public storage::Queryable {
   std::unique_ptr<wlog::WL> wal_;
   std::unique_ptr<Head> head_;
   std::thread sync_thread_;
+  std::thread compact_thread_;
+
+  mutable std::mutex blocks_mu_;
+  std::vector<std::shared_ptr<block::Block>> blocks_;  // guarded by blocks_mu_; by MinTime
+  std::mutex compact_mu_;                              // serialises Compact/CompactHead
+  std::atomic<uint64_t> compactions_{0};
+  std::atomic<uint64_t> compactions_failed_{0};
+  std::atomic<uint64_t> head_truncations_{0};
+  std::atomic<uint64_t> head_truncations_failed_{0};
+  std::atomic<uint64_t> checkpoints_{0};
+  std::atomic<uint64_t> checkpoints_failed_{0};
+  std::atomic<uint64_t> time_retentions_{0};
+  std::atomic<uint64_t> size_retentions_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -1,9 +1,16 @@
 #include "tsdb/dump.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <limits>
+#include <memory>
 
+#include "tsdb/block/block.h"
+#include "tsdb/block/merge_querier.h"
+#include "tsdb/block/meta.h"
 #include "tsdb/head.h"
 
 namespace ward::tsdb {
@@ -36,9 +43,41 @@ std::string FormatGoFloat(double v) {
 
 Status DumpSamples(const std::string& dir, int64_t mint, int64_t maxt,
                    const std::vector<labels::Matcher>& matchers, std::ostream& out) {
+  std::vector<std::shared_ptr<block::Block>> blocks;
+  {
+    std::error_code ec;
+    std::vector<std::string> names;
+    for (auto it = std::filesystem::directory_iterator(dir, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      std::error_code dec;
+      std::string name = it->path().filename().string();
+      if (it->is_directory(dec) && block::ParseULID(name)) names.push_back(name);
+    }
+    // A missing directory holds nothing (as the head's replay treats it).
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      return Status::IOError("list data directory " + dir + ": " + ec.message());
+    }
+    std::sort(names.begin(), names.end());  // ULIDs sort by creation time
+    for (const std::string& name : names) {
+      WARD_ASSIGN_OR_RETURN(std::shared_ptr<block::Block> b, block::Block::Open(dir + "/" + name));
+      blocks.push_back(std::move(b));
+    }
+  }
   Head head(HeadOptions{}, nullptr, nullptr);
+  int64_t blocks_maxt = std::numeric_limits<int64_t>::min();
+  for (const auto& b : blocks) blocks_maxt = std::max(blocks_maxt, b->MaxTime());
+  if (!blocks.empty()) head.SetMinValidTime(blocks_maxt);
   WARD_RETURN_IF_ERROR(head.Replay(dir + "/wal", /*repair=*/false));
-  WARD_ASSIGN_OR_RETURN(std::unique_ptr<storage::Querier> q, head.NewQuerier(mint, maxt));
+  std::vector<std::unique_ptr<storage::Querier>> qs;
+  for (const auto& b : blocks) {
+    if (b->MinTime() > maxt || b->MaxTime() <= mint) continue;
+    WARD_ASSIGN_OR_RETURN(std::unique_ptr<storage::Querier> bq, b->NewQuerier(mint, maxt));
+    qs.push_back(std::move(bq));
+  }
+  WARD_ASSIGN_OR_RETURN(std::unique_ptr<storage::Querier> hq, head.NewQuerier(mint, maxt));
+  qs.push_back(std::move(hq));
+  std::unique_ptr<storage::Querier> q =
+      qs.size() == 1 ? std::move(qs[0]) : std::make_unique<block::MergeQuerier>(std::move(qs));
   std::vector<labels::Matcher> ms = matchers;
   if (ms.empty()) {
     WARD_ASSIGN_OR_RETURN(labels::Matcher all,

@@ -1,9 +1,13 @@
 // DumpSamples: what `wardtool tsdb dump` prints, like `promtool tsdb dump`:
 // every sample of the series matching the matchers in [mint, maxt], one line
 // each: `<labels> <value> <timestamp>`, series sorted by labels. Reads the
-// data directory without taking its lock and without writing anything: the
-// WAL is replayed into an in-memory head (chunks_head/ is not needed, since
-// every head sample is also in the WAL). Thread-safe (no shared state).
+// data directory without taking its lock and without writing anything:
+// every block (<ULID>/) is opened read-only and the WAL is replayed into an
+// in-memory head (chunks_head/ is not needed, since every head sample is
+// also in the WAL; samples older than the newest block's end are skipped,
+// as the DB does), and both are merged, blocks winning on equal timestamps.
+// A block that fails to open is an error naming it. Thread-safe (no shared
+// state).
 #pragma once
 
 #include <cstdint>

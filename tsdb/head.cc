@@ -29,8 +29,12 @@ Head::Head(HeadOptions opts, wlog::WL* wal, chunks::ChunkDiskMapper* mapper)
     : opts_(opts), wal_(wal), mapper_(mapper), stripes_(new Stripe[kStripes]) {}
 
 Head::~Head() {
-  std::lock_guard<std::mutex> l(create_mu_);
-  for (uint32_t i = 0; i < next_id_; ++i) delete by_id_.Get(i);
+  {
+    std::lock_guard<std::mutex> l(create_mu_);
+    for (uint32_t i = 0; i < next_id_; ++i) delete by_id_.Get(i);  // null once unlinked
+  }
+  std::lock_guard<std::mutex> tl(truncate_mu_);
+  for (MemSeries* s : retired_) delete s;
 }
 
 void Head::DisableWrites(const Status& why) {
@@ -96,7 +100,7 @@ int Head::Compare(const MemSeries& a, const MemSeries& b) const {
 MemSeries* Head::GetByRef(uint64_t ref) const {
   if (ref != 0 && ref - 1 < num_ids_.load(std::memory_order_acquire)) {
     MemSeries* s = by_id_.Get(ref - 1);
-    if (s->ref == ref) return s;
+    if (s != nullptr && s->ref == ref) return s;
   }
   const Stripe& st = stripes_[ref & (kStripes - 1)];
   std::lock_guard<std::mutex> l(st.mu);

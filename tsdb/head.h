@@ -7,10 +7,18 @@
 // chunks. Appends go through HeadAppender (head_append.cc), which logs to the
 // WAL before making samples visible; reads through HeadQuerier
 // (head_read.cc); restart replays chunks_head and the WAL (head_wal.cc).
-// Thread safety: Head is thread-safe; appenders and queriers are per thread.
+// Truncate (head_truncate.cc) drops what a block now holds: chunks older
+// than a time, then series left empty. Queriers and appenders register as
+// readers in one of two epoch slots; memory and chunk files that a reader
+// may still see are freed only after every reader older than the unlink
+// has finished (the DB waits for them, as Prometheus waits for pending
+// readers before truncating).
+// Thread safety: Head is thread-safe; appenders and queriers are per thread;
+// Truncate calls are serialised internally.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -111,6 +119,8 @@ struct MemSeries {
   chunkenc::XORChunk::Appender* app = nullptr;   // appender of head_chunk
   std::optional<chunkenc::XORChunk> head_chunk;  // the open chunk, if any
   std::vector<ChunkMeta> full_chunks;            // sorted by time
+  uint32_t pending_commits = 0;                  // samples of uncommitted appenders; blocks removal
+  bool removed = false;                          // unlinked by Truncate; appenders look up again
 
   uint64_t hash = 0;  // xxh3 of the label set
   uint32_t nlabels = 0;
@@ -120,6 +130,26 @@ struct MemSeries {
 
 class HeadAppender;
 class HeadQuerier;
+class Head;
+
+// Registration of one reader (querier, its series sets and iterators) in the
+// head's epoch; releases it when the last copy is gone.
+class HeadReadPin {
+ public:
+  explicit HeadReadPin(Head* head);
+  ~HeadReadPin();
+  HeadReadPin(const HeadReadPin&) = delete;
+  HeadReadPin& operator=(const HeadReadPin&) = delete;
+
+ private:
+  Head* const head_;
+  const int slot_;
+};
+
+struct HeadTruncateStats {
+  uint64_t chunks_removed = 0;
+  uint64_t series_removed = 0;
+};
 
 class Head : public storage::Appendable, public storage::Queryable {
  public:
@@ -155,8 +185,27 @@ class Head : public storage::Appendable, public storage::Queryable {
   bool writes_disabled() const { return writes_disabled_.load(std::memory_order_acquire); }
 
   // Samples older than this are out of bounds (Prometheus's
-  // appendableMinValidTime: newest sample minus half a chunk range).
+  // appendableMinValidTime: newest sample minus half a chunk range, and
+  // never below the newest block's max time).
   int64_t MinValidTime() const;
+  // Raises the floor of MinValidTime to `t` (never lowers it). Replay skips
+  // WAL samples and chunks_head chunks older than the floor, and commits
+  // drop samples below it (counted as out of bounds).
+  void SetMinValidTime(int64_t t);
+
+  // Drops every chunk ending before `mint` and every series left without
+  // samples and without a pending commit; sets the floor of MinValidTime to
+  // `mint`. First waits (up to `wait`) for the readers and appenders that
+  // started before the call, so none of them loses data it already saw; the
+  // freed series and the chunks_head files no chunk refers to any more are
+  // released once the readers that might still see them are gone (here, or
+  // at a later call). Timeout, with nothing truncated, if readers are still
+  // active after `wait`.
+  Result<HeadTruncateStats> Truncate(int64_t mint, std::chrono::milliseconds wait);
+
+  // Waits until every reader and appender registered before the call has
+  // finished; false on timeout. Serialised with Truncate.
+  bool WaitForPendingReaders(std::chrono::milliseconds wait);
 
   const HeadOptions& options() const { return opts_; }
 
@@ -172,6 +221,16 @@ class Head : public storage::Appendable, public storage::Queryable {
   friend class HeadAppender;
   friend class HeadQuerier;
   friend class HeadSeriesSet;
+  friend class HeadReadPin;
+
+  // Epoch registration (head_truncate.cc). EnterRead returns the slot.
+  int EnterRead();
+  void ExitRead(int slot) { readers_[slot].fetch_sub(1, std::memory_order_seq_cst); }
+  // REQUIRES: truncate_mu_ held.
+  bool WaitReadersLocked(std::chrono::milliseconds wait);
+  // REQUIRES: truncate_mu_ held, readers drained since retired_ was filled.
+  void FreeRetiredLocked(bool truncate_files);
+  void Unlink(MemSeries* s);
 
   static constexpr size_t kStripes = 4096;
   struct Stripe {
@@ -223,6 +282,14 @@ class Head : public storage::Appendable, public storage::Queryable {
   std::atomic<int64_t> max_time_{std::numeric_limits<int64_t>::min()};
   std::atomic<int64_t> min_valid_time_{std::numeric_limits<int64_t>::min()};
   std::atomic<bool> writes_disabled_{false};
+
+  std::atomic<uint64_t> epoch_{0};
+  std::atomic<int64_t> readers_[2] = {0, 0};
+  std::mutex truncate_mu_;
+  // Unlinked series and the chunks_head file index below which no chunk is
+  // referenced, released after the next reader drain. Guarded by truncate_mu_.
+  std::vector<MemSeries*> retired_;
+  uint32_t retired_files_before_ = 0;
 
   mutable std::mutex mem_chunks_mu_;
   std::deque<std::string> mem_chunks_;  // guarded by mem_chunks_mu_; elements never move

@@ -33,6 +33,7 @@ class HeadAppender final : public storage::Appender {
 
  private:
   Head* const head_;
+  const int read_slot_;  // registration in the head's epoch until done_
   const int64_t min_valid_time_;
   // Series to log in this batch's series record: those it created, and
   // those another batch created but has not logged yet (so that no samples
@@ -44,6 +45,8 @@ class HeadAppender final : public storage::Appender {
   bool done_ = false;
 
   void AddUnloggedSeries();
+  // Ends the batch: releases pending commits and the epoch registration.
+  void Finish();
 };
 
 }  // namespace ward::tsdb

@@ -105,14 +105,16 @@ class HeadSeries final : public storage::Series {
 
 class HeadSeriesSet final : public storage::SeriesSet {
  public:
-  HeadSeriesSet(Head* head, std::vector<MemSeries*> series, int64_t mint, int64_t maxt)
-      : head_(head), series_(std::move(series)), mint_(mint), maxt_(maxt) {}
+  HeadSeriesSet(Head* head, std::shared_ptr<const HeadReadPin> pin, std::vector<MemSeries*> series,
+                int64_t mint, int64_t maxt)
+      : head_(head), pin_(std::move(pin)), series_(std::move(series)), mint_(mint), maxt_(maxt) {}
 
   bool Next() override {
     while (pos_ < series_.size()) {
       MemSeries* s = series_[pos_++];
       auto snap = std::make_shared<ChunkSnapshot>();
       if (!Snapshot(s, snap.get())) continue;
+      snap->pin = pin_;
       cur_ = std::make_unique<HeadSeries>(head_->LabelsOf(*s), std::move(snap), mint_, maxt_);
       return true;
     }
@@ -153,6 +155,7 @@ class HeadSeriesSet final : public storage::SeriesSet {
   }
 
   Head* const head_;
+  const std::shared_ptr<const HeadReadPin> pin_;
   std::vector<MemSeries*> series_;
   const int64_t mint_, maxt_;
   size_t pos_ = 0;
@@ -172,14 +175,17 @@ std::unique_ptr<storage::SeriesSet> HeadQuerier::Select(
   Roaring ids = head_->postings_.ForMatchers(matchers);
   std::vector<MemSeries*> series;
   series.reserve(ids.cardinality());
-  for (uint32_t id : ids) series.push_back(head_->by_id_.Get(id));
+  for (uint32_t id : ids) {
+    // Null when Truncate unlinked it after the postings lookup.
+    if (MemSeries* s = head_->by_id_.Get(id)) series.push_back(s);
+  }
   // The head always returns sorted series (as Prometheus's head does); the
   // cost is small next to decoding, and merge queriers rely on it.
   (void)sorted;
   Head* h = head_;
   std::sort(series.begin(), series.end(),
             [h](const MemSeries* a, const MemSeries* b) { return h->Compare(*a, *b) < 0; });
-  return std::make_unique<HeadSeriesSet>(head_, std::move(series), mint, maxt);
+  return std::make_unique<HeadSeriesSet>(head_, pin_, std::move(series), mint, maxt);
 }
 
 Result<std::vector<std::string>> HeadQuerier::LabelValues(
@@ -192,6 +198,7 @@ Result<std::vector<std::string>> HeadQuerier::LabelValues(
   absl::flat_hash_map<uint32_t, bool> seen;
   for (uint32_t id : ids) {
     const MemSeries* s = head_->by_id_.Get(id);
+    if (s == nullptr) continue;
     for (uint32_t i = 0; i < s->nlabels; ++i) {
       if (s->syms[2 * i] == name_id) {
         seen.emplace(s->syms[2 * i + 1], true);
@@ -214,6 +221,7 @@ Result<std::vector<std::string>> HeadQuerier::LabelNames(
   absl::flat_hash_map<uint32_t, bool> seen;
   for (uint32_t id : ids) {
     const MemSeries* s = head_->by_id_.Get(id);
+    if (s == nullptr) continue;
     for (uint32_t i = 0; i < s->nlabels; ++i) seen.emplace(s->syms[2 * i], true);
   }
   std::vector<std::string> out;

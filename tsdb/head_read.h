@@ -2,7 +2,9 @@
 // and the series iterator over a series' full chunks (mmapped from
 // chunks_head/ or in memory) followed by a copy of its open chunk. Select
 // resolves postings, sorts by labels, and snapshots each series lazily as the
-// set advances. Not thread-safe: one querier per query.
+// set advances. A querier, its series sets and their iterators pin the
+// head's epoch (HeadReadPin), so Truncate frees nothing they can still see.
+// Not thread-safe: one querier per query.
 #pragma once
 
 #include <memory>
@@ -28,6 +30,7 @@ struct ChunkSnapshot {
   std::vector<Ref> chunks;
   std::string open_bytes;  // the last entry of `chunks` may point here
   Status err;
+  std::shared_ptr<const HeadReadPin> pin;  // keeps mmapped chunk files alive
 };
 
 // Iterates the samples of a snapshot that fall in [mint, maxt].
@@ -64,7 +67,8 @@ class HeadSampleIterator final : public storage::SampleIterator {
 
 class HeadQuerier final : public storage::Querier {
  public:
-  HeadQuerier(Head* head, int64_t mint, int64_t maxt) : head_(head), mint_(mint), maxt_(maxt) {}
+  HeadQuerier(Head* head, int64_t mint, int64_t maxt)
+      : head_(head), pin_(std::make_shared<HeadReadPin>(head)), mint_(mint), maxt_(maxt) {}
 
   std::unique_ptr<storage::SeriesSet> Select(bool sorted, const storage::SelectHints* hints,
                                              const std::vector<labels::Matcher>& matchers) override;
@@ -77,6 +81,7 @@ class HeadQuerier final : public storage::Querier {
   bool Overlaps() const { return head_->MinTime() <= maxt_ && mint_ <= head_->MaxTime(); }
 
   Head* const head_;
+  const std::shared_ptr<const HeadReadPin> pin_;
   const int64_t mint_, maxt_;
 };
 

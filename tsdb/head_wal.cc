@@ -56,12 +56,16 @@ void Head::AttachMmapped(MemSeries* s, std::vector<ChunkMeta> chunks) {
   if (chunks.empty()) return;
   std::lock_guard<SpinLock> l(s->lock);
   if (!s->full_chunks.empty() || s->head_chunk.has_value()) return;  // already has data
-  // Drop chunks overlapping a previous one (left by an unclean cut).
+  // Drop chunks overlapping a previous one (left by an unclean cut) and
+  // chunks a block already holds (older than the min valid time).
+  const int64_t floor = min_valid_time_.load(std::memory_order_relaxed);
   std::vector<ChunkMeta> kept;
   for (const ChunkMeta& c : chunks) {
+    if (c.maxt < floor) continue;
     if (!kept.empty() && c.mint <= kept.back().maxt) continue;
     kept.push_back(c);
   }
+  if (kept.empty()) return;
   s->full_chunks = std::move(kept);
   const ChunkMeta& last = s->full_chunks.back();
   s->last_t = last.maxt;
@@ -134,7 +138,9 @@ Status Head::ReplayRecords(const std::string& dir, int first, int last, bool is_
         }
         int64_t mint = std::numeric_limits<int64_t>::max();
         int64_t maxt = std::numeric_limits<int64_t>::min();
+        const int64_t floor = min_valid_time_.load(std::memory_order_relaxed);
         for (const record::RefSample& rs : samples) {
+          if (rs.t < floor) continue;  // a block holds it (head truncated before a crash)
           MemSeries* s = nullptr;
           if (!aliases->empty()) {
             auto it = aliases->find(rs.ref);

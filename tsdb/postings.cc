@@ -14,6 +14,20 @@ void MemPostings::Add(uint32_t id, const uint32_t* pairs, size_t n) {
   all_.add(id);
 }
 
+void MemPostings::Delete(uint32_t id, const uint32_t* pairs, size_t n) {
+  std::unique_lock<std::shared_mutex> l(mu_);
+  for (size_t i = 0; i < n; ++i) {
+    auto it = index_.find(pairs[2 * i]);
+    if (it == index_.end()) continue;
+    auto vit = it->second.find(pairs[2 * i + 1]);
+    if (vit == it->second.end()) continue;
+    vit->second.remove(id);
+    if (vit->second.isEmpty()) it->second.erase(vit);
+    if (it->second.empty()) index_.erase(it);
+  }
+  all_.remove(id);
+}
+
 Roaring MemPostings::All() const {
   std::shared_lock<std::shared_mutex> l(mu_);
   return all_;

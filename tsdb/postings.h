@@ -3,7 +3,8 @@
 // and the "all postings" set holds every series. ForMatchers resolves a
 // selector's matchers exactly as Prometheus's PostingsForMatchers does
 // (tsdb/querier.go): matchers that accept "" also select series lacking the
-// label. Thread-safe: a shared mutex; Add is exclusive, reads are shared.
+// label. Thread-safe: a shared mutex; Add and Delete are exclusive, reads are
+// shared.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,8 @@ class MemPostings {
   // Adds series `id` under each of its labels. `pairs` holds 2*n symbol ids,
   // name then value.
   void Add(uint32_t id, const uint32_t* pairs, size_t n);
+  // Removes series `id` (added with the same pairs); empty sets are dropped.
+  void Delete(uint32_t id, const uint32_t* pairs, size_t n);
 
   // The ids of the series matching all of `ms` (Prometheus semantics).
   // No matchers selects nothing, as in Prometheus.

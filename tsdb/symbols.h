@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -22,6 +23,8 @@ namespace ward::tsdb {
 // elements live in fixed pages that never move, page pointers are atomics.
 // Writers must be serialised by the caller; a reader may read an index only
 // after it learned the index through a synchronising operation (mutex).
+// Pointer elements are stored and loaded atomically, so a slot may be reset
+// (to null) while others read it.
 template <typename T, int kPageBits = 12, int kMaxPages = 1 << 20>
 class PagedArray {
  public:
@@ -43,11 +46,21 @@ class PagedArray {
       page = new T[kPageSize]();
       pages_[p].store(page, std::memory_order_release);
     }
-    page[i & (kPageSize - 1)] = v;
+    if constexpr (std::is_pointer_v<T>) {
+      // Pointer slots may be reset (the head unlinks series) while read.
+      std::atomic_ref<T>(page[i & (kPageSize - 1)]).store(v, std::memory_order_release);
+    } else {
+      page[i & (kPageSize - 1)] = v;
+    }
   }
   // REQUIRES: Set(i, ...) happened-before this call.
   T Get(size_t i) const {
-    return pages_[i >> kPageBits].load(std::memory_order_acquire)[i & (kPageSize - 1)];
+    T* page = pages_[i >> kPageBits].load(std::memory_order_acquire);
+    if constexpr (std::is_pointer_v<T>) {
+      return std::atomic_ref<T>(page[i & (kPageSize - 1)]).load(std::memory_order_acquire);
+    } else {
+      return page[i & (kPageSize - 1)];
+    }
   }
   static constexpr size_t capacity() { return kPageSize * kMaxPages; }
 

@@ -132,6 +132,18 @@ Status Server::Start() {
     if (!b.ok()) return b.status().WithContext("--storage.tsdb.min-block-duration");
     opts.min_block_duration_ms = *b;
   }
+  if (!flags_.storage_tsdb_retention_time.empty()) {
+    auto r = config::ParseDuration(flags_.storage_tsdb_retention_time);
+    if (!r.ok()) return r.status().WithContext("--storage.tsdb.retention.time");
+    opts.retention_ms = *r;
+  }
+  if (!flags_.storage_tsdb_retention_size.empty()) {
+    auto r = ParseByteSize(flags_.storage_tsdb_retention_size);
+    if (!r.ok()) return r.status().WithContext("--storage.tsdb.retention.size");
+    opts.max_bytes = *r;
+    // As in Prometheus: a size limit alone turns time retention off.
+    if (flags_.storage_tsdb_retention_time.empty()) opts.retention_ms = 0;
+  }
   opts.wal_compression_type = flags_.storage_tsdb_wal_compression_type;
   opts.no_lockfile = flags_.storage_tsdb_no_lockfile;
 

@@ -270,6 +270,7 @@ struct Runner::State {
 
   Status Open() {
     tsdb::Options o;
+    o.compaction_interval_ms = 0;  // a script controls its data: never cut blocks under it
     o.min_block_duration_ms = kChunkRangeMs;
     o.wal_fsync_interval_ms = 0;  // sync on close only: a restart is a clean shutdown
     o.no_lockfile = true;
