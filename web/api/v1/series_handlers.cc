@@ -19,7 +19,10 @@ struct SelectParams {
   std::vector<std::vector<labels::Matcher>> matcher_sets;
 };
 
-bool ParseSelectParams(const Request& req, Response& resp, SelectParams* p) {
+// Prometheus names the parameter in a bad match[] error for /series only;
+// /labels and /label/<name>/values return the bare parse error.
+bool ParseSelectParams(const Request& req, Response& resp, SelectParams* p,
+                       bool name_match_param) {
   if (!req.param_error.ok()) {
     WriteError(resp, ErrorType::kBadData,
                "error parsing form values: " + std::string(req.param_error.message()));
@@ -45,7 +48,11 @@ bool ParseSelectParams(const Request& req, Response& resp, SelectParams* p) {
   p->end = end.value();
   auto sets = ParseMatchers(req.FormValues("match[]"));
   if (!sets.ok()) {
-    WriteInvalidParam(resp, "match[]", sets.status().message());
+    if (name_match_param) {
+      WriteInvalidParam(resp, "match[]", sets.status().message());
+    } else {
+      WriteError(resp, ErrorType::kBadData, sets.status().message());
+    }
     return false;
   }
   p->matcher_sets = std::move(sets).value();
@@ -83,7 +90,7 @@ void API::Series(const Request& req, Response& resp) const {
     return WriteError(resp, ErrorType::kBadData, "no match[] parameter provided");
   }
   SelectParams p;
-  if (!ParseSelectParams(req, resp, &p)) return;
+  if (!ParseSelectParams(req, resp, &p, /*name_match_param=*/true)) return;
   if (p.matcher_sets.empty()) {
     return WriteError(resp, ErrorType::kBadData, "no match[] parameter provided");
   }
@@ -132,7 +139,7 @@ void API::Series(const Request& req, Response& resp) const {
 
 void API::LabelNames(const Request& req, Response& resp) const {
   SelectParams p;
-  if (!ParseSelectParams(req, resp, &p)) return;
+  if (!ParseSelectParams(req, resp, &p, /*name_match_param=*/false)) return;
   auto q = opts_.db->NewQuerier(p.start, p.end);
   if (!q.ok()) return WriteError(resp, ErrorTypeFor(q.status()), q.status().message());
   std::vector<std::string> names;
@@ -159,7 +166,7 @@ void API::LabelValues(const Request& req, Response& resp) const {
     return WriteError(resp, ErrorType::kBadData, "invalid label name: " + GoQuote(name));
   }
   SelectParams p;
-  if (!ParseSelectParams(req, resp, &p)) return;
+  if (!ParseSelectParams(req, resp, &p, /*name_match_param=*/false)) return;
   auto q = opts_.db->NewQuerier(p.start, p.end);
   if (!q.ok()) return WriteError(resp, ErrorTypeFor(q.status()), q.status().message());
   std::vector<std::string> values;
