@@ -1,9 +1,15 @@
 // wardtool: the promtool-style command line tool. `wardtool tsdb dump`
-// prints the samples of a data directory's head (WAL) as promtool does;
+// prints the samples of a data directory (blocks and WAL) as promtool does;
+// `tsdb list`, `tsdb analyze` and `tsdb create-blocks-from openmetrics` work
+// on blocks (tsdb/tools);
 // `wardtool test promql PATH...` runs PromQL test scripts (promql/promqltest).
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <string>
@@ -12,6 +18,7 @@
 #include "cmd/wardtool/selector.h"
 #include "promql/promqltest/cli.h"
 #include "tsdb/dump.h"
+#include "tsdb/tools/tools.h"
 #include "util/log.h"
 
 int main(int argc, char** argv) {
@@ -29,6 +36,47 @@ int main(int argc, char** argv) {
   dump->add_option("--max-time", max_time, "Maximum timestamp to dump (ms).");
   dump->add_option("--match", match, "Series selector, e.g. 'up{job=\"x\"}'. Default: all series.");
   dump->add_option("db path", db_path, "Database path (default is data/).");
+
+  CLI::App* list = tsdb->add_subcommand("list", "List tsdb blocks.");
+  bool list_human = false;
+  std::string list_path = "data/";
+  list->add_flag("-r,--human-readable", list_human, "Print human readable values.");
+  list->add_option("db path", list_path, "Database path (default is data/).");
+
+  CLI::App* analyze =
+      tsdb->add_subcommand("analyze", "Analyze churn, label pair cardinality of a block.");
+  int analyze_limit = 20;
+  bool analyze_extended = false;
+  std::string analyze_path = "data/";
+  std::string analyze_block;
+  analyze->add_option("--limit", analyze_limit, "How many items to show in each list.")
+      ->default_val(20);
+  analyze->add_flag("--extended", analyze_extended, "Run extended analysis (not supported yet).");
+  analyze->add_option("db path", analyze_path, "Database path (default is data/).");
+  analyze->add_option("block id", analyze_block, "Block to analyze (default is the last block).");
+
+  CLI::App* create = tsdb->add_subcommand("create-blocks-from", "[Experimental] Import samples.");
+  create->require_subcommand(1);
+  ward::tsdb::tools::CreateBlocksOptions create_opts;
+  std::string max_block_duration;
+  create->add_flag("-r,--human-readable", create_opts.human_readable,
+                   "Print human readable values.");
+  create->add_flag("-q,--quiet", create_opts.quiet, "Do not print created blocks.");
+  create->add_option("--max-block-duration", max_block_duration,
+                     "Maximum duration created blocks may span (e.g. 6h). Anything less than "
+                     "2h is ignored.");
+  std::vector<std::string> create_labels;
+  create->add_option("--label", create_labels,
+                     "Label to attach to every series, name=value (repeatable; not in promtool "
+                     "2.42).");
+  CLI::App* openmetrics = create->add_subcommand(
+      "openmetrics", "Import samples from OpenMetrics input and produce TSDB blocks.");
+  openmetrics->fallthrough();
+  std::string om_input;
+  std::string om_output = "data/";
+  openmetrics->add_option("input file", om_input, "OpenMetrics file to read samples from.")
+      ->required();
+  openmetrics->add_option("output directory", om_output, "Output directory for generated blocks.");
 
   CLI::App* test = app.add_subcommand("test", "Unit testing.");
   test->require_subcommand(1);
@@ -56,6 +104,79 @@ int main(int argc, char** argv) {
     promql_opts.run.at_variants = !promql_no_at;
     promql_opts.isolate = !promql_no_isolate;
     return ward::promql::promqltest::RunPromqlTests(promql_paths, promql_opts, std::cout);
+  }
+  if (list->parsed()) {
+    ward::Status st = ward::tsdb::tools::ListBlocks(list_path, list_human, std::cout);
+    std::cout.flush();
+    if (!st.ok()) {
+      std::fprintf(stderr, "error: %s\n", st.ToString().c_str());
+      return 1;
+    }
+    return 0;
+  }
+  if (analyze->parsed()) {
+    if (analyze_extended) {
+      std::fprintf(stderr, "error: --extended is not supported yet\n");
+      return 1;
+    }
+    ward::Status st =
+        ward::tsdb::tools::AnalyzeBlock(analyze_path, analyze_block, analyze_limit, std::cout);
+    std::cout.flush();
+    if (!st.ok()) {
+      std::fprintf(stderr, "error: %s\n", st.ToString().c_str());
+      return 1;
+    }
+    return 0;
+  }
+  if (openmetrics->parsed()) {
+    if (!max_block_duration.empty()) {
+      auto d = ward::tsdb::tools::ParseGoDurationMs(max_block_duration);
+      if (!d.ok()) {
+        std::fprintf(stderr, "error: --max-block-duration: %s\n", d.status().ToString().c_str());
+        return 1;
+      }
+      create_opts.max_block_duration_ms = *d;
+    }
+    for (const std::string& l : create_labels) {
+      size_t eq = l.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::fprintf(stderr, "error: --label: expected name=value, got \"%s\"\n", l.c_str());
+        return 1;
+      }
+      create_opts.labels.emplace_back(l.substr(0, eq), l.substr(eq + 1));
+    }
+    std::ifstream in(om_input, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "error: open %s: %s\n", om_input.c_str(), std::strerror(errno));
+      return 1;
+    }
+    // One read of the whole file; the parser's views point into it.
+    std::string body;
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    in.seekg(0, std::ios::beg);
+    if (size > 0) {
+      body.resize(static_cast<size_t>(size));
+      in.read(body.data(), size);
+    }
+    if (!in && size > 0) {
+      std::fprintf(stderr, "error: read %s: %s\n", om_input.c_str(), std::strerror(errno));
+      return 1;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(om_output, ec);
+    if (ec) {
+      std::fprintf(stderr, "error: create output dir: %s\n", ec.message().c_str());
+      return 1;
+    }
+    ward::Status st =
+        ward::tsdb::tools::CreateBlocksFromOpenMetrics(body, om_output, create_opts, std::cout);
+    std::cout.flush();
+    if (!st.ok()) {
+      std::fprintf(stderr, "error: block creation: %s\n", st.ToString().c_str());
+      return 1;
+    }
+    return 0;
   }
   if (dump->parsed()) {
     std::vector<ward::labels::Matcher> matchers;

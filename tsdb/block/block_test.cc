@@ -137,7 +137,7 @@ TEST(MetaTest, EncodeMatchesPrometheus) {
       "4440437\n\t},\n\t\"compaction\": {\n"
       "\t\t\"level\": 1,\n\t\t\"sources\": "
       "[\n\t\t\t\"01EM6Q6A1YPX4G9TEB20J22B2R\"\n\t\t]\n"
-      "\t},\n\t\"version\": 1\n}\n";
+      "\t},\n\t\"version\": 1\n}";
   EXPECT_EQ(EncodeMeta(m), want);
   auto back = DecodeMeta(want).value();
   EXPECT_EQ(back.ulid, m.ulid);

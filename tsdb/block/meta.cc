@@ -328,7 +328,9 @@ std::string EncodeMeta(const BlockMeta& m) {
   }
   if (m.compaction.failed) o += ",\n\t\t\"failed\": true";
   if (m.compaction.deletable) o += ",\n\t\t\"deletable\": true";
-  o += "\n\t},\n\t\"version\": " + std::to_string(m.version) + "\n}\n";
+  // No newline after the closing brace: Prometheus writes json.MarshalIndent's
+  // bytes as they are.
+  o += "\n\t},\n\t\"version\": " + std::to_string(m.version) + "\n}";
   return o;
 }
 
