@@ -15,6 +15,7 @@
 #include "promql/engine.h"
 #include "scrape/manager.h"
 #include "tsdb/db.h"
+#include "tsdb/wlog/wlog.h"
 #include "util/metrics.h"
 #include "util/process.h"
 #include "web/api/v1/api.h"
@@ -267,6 +268,28 @@ void Server::RegisterAPI(const promql::EngineOptions& eo) {
     return ri;
   };
   api.lookback_delta_ms = eo.lookback_delta_ms;
+  // /status/tsdb counts the head's series; /status/walreplay reports the
+  // WAL segments the open just replayed (replay is done: current == max).
+  tsdb::Head* head = db_->head();
+  api.head = head;
+  api.head_stats = [head] {
+    web::api::v1::TSDBHeadStats s;
+    s.num_series = head->NumSeries();
+    s.chunk_count = static_cast<int64_t>(head->stats().chunks_created.load());
+    s.min_time_ms = head->MinTime();
+    s.max_time_ms = head->MaxTime();
+    return s;
+  };
+  web::api::v1::WALReplayStatus replay;
+  if (auto r = tsdb::wlog::SegmentRange(flags_.storage_tsdb_path + "/wal");
+      r.ok() && r->first >= 0) {
+    replay = {r->first, r->second, r->second};
+  }
+  api.wal_replay = [replay] { return replay; };
+  api.external_labels = [this] {
+    std::lock_guard<std::mutex> l(reload_mu_);
+    return config_.global.external_labels;
+  };
   api.external_url = flags_.web_external_url;
   api.listen_address = flags_.web_listen_address;
   web::api::v1::RegisterAPI(*web_, std::move(api));

@@ -165,6 +165,13 @@ void RegisterAPI(web::Server& server, APIOptions opts) {
   add("GET", "/status/flags", &API::StatusFlags, false);
   add("GET", "/status/runtimeinfo", &API::StatusRuntimeInfo, false);
   add("GET", "/status/buildinfo", &API::StatusBuildInfo, false);
+  add("GET", "/status/tsdb", &API::StatusTSDB, true);
+  add("GET", "/status/walreplay", &API::StatusWALReplay, false);
+
+  // Federation lives beside the API, not under /api/v1 (and without CORS).
+  server.Handle(
+      "GET", "/federate", [api](const Request& req, Response& resp) { api->Federate(req, resp); },
+      RouteOptions{true, ready});
 
   // CORS preflight: 204 with the CORS headers.
   server.Handle(

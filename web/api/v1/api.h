@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/labels/labels.h"
 #include "promql/engine.h"
 #include "storage/interface.h"
 #include "web/server.h"
@@ -51,6 +52,23 @@ struct RuntimeInfo {
   std::string storage_retention;  // "15d", "15d or 512MiB"
 };
 
+// headStats of /api/v1/status/tsdb (Prometheus's HeadStats). Times are
+// Unix ms, as the head reports them (min > max when the head is empty).
+struct TSDBHeadStats {
+  uint64_t num_series = 0;
+  int64_t chunk_count = 0;
+  int64_t min_time_ms = 0;
+  int64_t max_time_ms = 0;
+};
+
+// /api/v1/status/walreplay: the WAL segments replayed at startup. After
+// replay, current == max.
+struct WALReplayStatus {
+  int64_t min = 0;
+  int64_t max = 0;
+  int64_t current = 0;
+};
+
 struct APIOptions {
   // What queries, series and labels read. Required; must outlive the server.
   storage::Queryable* db = nullptr;
@@ -81,12 +99,26 @@ struct APIOptions {
   std::string listen_address;
   // Clock for queries without `time` (Unix ms). Default: system clock.
   std::function<int64_t()> now_ms;
+  // The head block, whose series /status/tsdb counts (over the time range
+  // head_stats reports). Optional: nullptr reads `db` over all time.
+  // Must outlive the server.
+  storage::Queryable* head = nullptr;
+  // headStats for /status/tsdb. Optional: without it numSeries is the
+  // number of series counted and the other fields are 0. Called on worker
+  // threads: must be thread-safe.
+  std::function<TSDBHeadStats()> head_stats;
+  // For /status/walreplay. Optional: {0,0,0} without it. Called on I/O
+  // threads: must be quick and thread-safe.
+  std::function<WALReplayStatus()> wal_replay;
+  // The configuration's external labels, added by /federate to series that
+  // lack them. Optional (none). Called on worker threads: thread-safe.
+  std::function<labels::Labels()> external_labels;
   // Answer 503 until the server is ready (Server::SetReady), as Prometheus
   // does while the TSDB opens. Default: true.
   bool require_ready = true;
 };
 
-// Registers every /api/v1 route on `server`. REQUIRES: server not started;
+// Registers every /api/v1 route, and /federate, on `server`. REQUIRES: server not started;
 // opts.db and opts.engine set.
 void RegisterAPI(web::Server& server, APIOptions opts);
 

@@ -3,7 +3,8 @@
 // query_handlers.cc (query, query_range, format_query, exemplars),
 // parse_query.cc (the query's syntax tree as JSON),
 // series_handlers.cc (series, labels, label values), status_handlers.cc
-// (targets, scrape pools, rules/alerts shapes, status/*).
+// (targets, scrape pools, rules/alerts shapes, status/*), tsdb_status.cc
+// (status/tsdb, status/walreplay), federate.cc (/federate).
 // Thread safety: API is immutable after construction; methods are const
 // and may run concurrently.
 #pragma once
@@ -42,6 +43,11 @@ class API {
   void StatusFlags(const Request& req, Response& resp) const;
   void StatusRuntimeInfo(const Request& req, Response& resp) const;
   void StatusBuildInfo(const Request& req, Response& resp) const;
+  void StatusTSDB(const Request& req, Response& resp) const;
+  void StatusWALReplay(const Request& req, Response& resp) const;
+
+  // GET /federate (federate.cc): text exposition, not JSON.
+  void Federate(const Request& req, Response& resp) const;
 
   int64_t NowMs() const;
   // The targets' globalUrl for `scrape_url` (Prometheus's getGlobalURL).

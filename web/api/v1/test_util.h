@@ -56,6 +56,7 @@ class APIServerFixture : public ::testing::Test {
     wo.listen_address = "127.0.0.1:0";
     wo.registry = &registry_;
     wo.worker_threads = 2;
+    CustomizeWebOptions(&wo);
     server_ = std::make_unique<web::Server>(wo);
     APIOptions ao;
     ao.db = head_.get();
@@ -83,6 +84,8 @@ class APIServerFixture : public ::testing::Test {
 
   // Lets a derived fixture change the options before RegisterAPI.
   virtual void CustomizeOptions(APIOptions* opts) {}
+  // Lets a derived fixture change the web server's options (route prefix).
+  virtual void CustomizeWebOptions(web::Options* opts) {}
 
   void TearDown() override {
     if (server_) server_->Stop();
