@@ -15,6 +15,7 @@
 #include "tsdb/block/merge_querier.h"
 #include "tsdb/block/meta.h"
 #include "tsdb/chunks/head_chunks.h"
+#include "tsdb/compact.h"
 #include "tsdb/wlog/checkpoint.h"
 #include "tsdb/wlog/wlog.h"
 #include "util/metrics.h"
@@ -53,7 +54,14 @@ int64_t DirBytes(const std::string& dir) {
 }
 }  // namespace
 
-DB::DB(std::string dir, Options opts) : dir_(std::move(dir)), opts_(std::move(opts)) {}
+DB::DB(std::string dir, Options opts) : dir_(std::move(dir)), opts_(std::move(opts)) {
+  int64_t max = opts_.max_block_duration_ms;
+  if (max <= 0) {
+    max = int64_t{31} * 24 * 60 * 60 * 1000;
+    if (opts_.retention_ms > 0) max = std::min(max, opts_.retention_ms / 10);
+  }
+  ranges_ = CompactionRanges(opts_.min_block_duration_ms, max);
+}
 
 Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const Options& opts) {
   if (opts.min_block_duration_ms <= 0) {
@@ -88,6 +96,7 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const Options& opts
   }
 
   WARD_RETURN_IF_ERROR(db->OpenBlocks());
+  WARD_RETURN_IF_ERROR(db->DeleteCompactedParents());
   WARD_ASSIGN_OR_RETURN(
       db->mapper_, chunks::ChunkDiskMapper::Open(dir + "/chunks_head", opts.head_chunk_file_size));
   HeadOptions ho;
@@ -188,7 +197,12 @@ std::vector<std::shared_ptr<block::Block>> DB::Blocks() const {
 void DB::CompactLoop() {
   std::unique_lock<std::mutex> l(mu_);
   while (!closing_) {
-    cv_.wait_for(l, std::chrono::milliseconds(opts_.compaction_interval_ms));
+    // A block range shorter than the interval (tests, tiny
+    // --storage.tsdb.min-block-duration) is compacted every half range, or
+    // the head would grow to many ranges between runs.
+    int64_t every = std::min(opts_.compaction_interval_ms,
+                             std::max<int64_t>(opts_.min_block_duration_ms / 2, 100));
+    cv_.wait_for(l, std::chrono::milliseconds(every));
     if (closing_) break;
     l.unlock();
     Status st = Compact();
@@ -238,7 +252,131 @@ Status DB::CompactLocked(bool force) {
     // A truncation that timed out earlier.
     WARD_RETURN_IF_ERROR(TruncateHeadLocked(blocks_maxt));
   }
+  Status cst = CompactBlocksLocked();
+  if (!cst.ok()) {
+    compactions_failed_.fetch_add(1, std::memory_order_relaxed);
+    return cst;
+  }
   return RetentionLocked();
+}
+
+Status DB::CompactBlocksLocked() {
+  while (true) {
+    std::vector<std::shared_ptr<block::Block>> blocks = Blocks();
+    std::vector<block::BlockMeta> metas;
+    metas.reserve(blocks.size());
+    for (const auto& b : blocks) metas.push_back(b->meta());
+    std::vector<size_t> plan = PlanCompaction(metas, ranges_);
+    if (plan.empty()) return Status::OK();
+    std::vector<std::shared_ptr<block::Block>> parents;
+    for (size_t i : plan) parents.push_back(blocks[i]);
+    auto start = std::chrono::steady_clock::now();
+    Result<std::string> written = CompactBlocks(dir_, parents, opts_.samples_per_chunk);
+    if (!written.ok()) return written.status().WithContext("compact blocks");
+    const std::string ulid = *written;
+    std::shared_ptr<block::Block> merged;
+    if (!ulid.empty()) {
+      Result<std::shared_ptr<block::Block>> b = block::Block::Open(dir_ + "/" + ulid);
+      if (!b.ok()) {
+        // Never serve the parents and a half-understood child together.
+        DeleteBlockDir(dir_ + "/" + ulid).IgnoreError();
+        return b.status().WithContext("open compacted block");
+      }
+      merged = std::move(*b);
+    }
+    compactions_.fetch_add(1, std::memory_order_relaxed);
+    Hook("compaction_written");
+    {
+      std::lock_guard<std::mutex> l(blocks_mu_);
+      std::vector<std::shared_ptr<block::Block>> kept;
+      for (const auto& b : blocks_) {
+        if (std::find(parents.begin(), parents.end(), b) == parents.end()) kept.push_back(b);
+      }
+      if (merged != nullptr) kept.push_back(merged);
+      std::sort(kept.begin(), kept.end(),
+                [](const auto& x, const auto& y) { return x->MinTime() < y->MinTime(); });
+      blocks_ = std::move(kept);
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    logger_.Info("Compacted blocks", {{"ulid", ulid},
+                                      {"parents", parents.size()},
+                                      {"mint", merged ? merged->MinTime() : 0},
+                                      {"maxt", merged ? merged->MaxTime() : 0},
+                                      {"duration_seconds", secs}});
+    // Queries still reading a parent keep its files mapped.
+    for (const auto& p : parents) WARD_RETURN_IF_ERROR(DeleteBlockDir(p->dir()));
+    Hook("parents_deleted");
+  }
+}
+
+Status DB::DeleteCompactedParents() {
+  std::vector<std::shared_ptr<block::Block>> doomed;
+  {
+    std::lock_guard<std::mutex> l(blocks_mu_);
+    std::vector<std::string> parents;
+    for (const auto& b : blocks_) {
+      for (const auto& p : b->meta().compaction.parents) parents.push_back(p.ulid);
+    }
+    if (parents.empty()) return Status::OK();
+    std::vector<std::shared_ptr<block::Block>> kept;
+    for (const auto& b : blocks_) {
+      bool is_parent = std::find(parents.begin(), parents.end(), b->meta().ulid) != parents.end();
+      (is_parent ? doomed : kept).push_back(b);
+    }
+    blocks_ = std::move(kept);
+  }
+  for (const auto& b : doomed) {
+    logger_.Info("Deleting block already compacted into another", {{"block", b->dir()}});
+    WARD_RETURN_IF_ERROR(DeleteBlockDir(b->dir()));
+  }
+  return Status::OK();
+}
+
+namespace {
+// Hard-links (or copies) the tree `from` into `to`.
+Status LinkTree(const std::string& from, const std::string& to) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) return Status::IOError("create " + to + ": " + ec.message());
+  for (auto it = fs::directory_iterator(from, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::string src = it->path().string();
+    std::string dst = to + "/" + it->path().filename().string();
+    std::error_code fec;
+    if (it->is_directory(fec)) {
+      WARD_RETURN_IF_ERROR(LinkTree(src, dst));
+      continue;
+    }
+    fs::create_hard_link(src, dst, fec);
+    if (fec) {
+      fec.clear();
+      fs::copy_file(src, dst, fs::copy_options::overwrite_existing, fec);
+      if (fec) return Status::IOError("snapshot " + src + ": " + fec.message());
+    }
+  }
+  if (ec) return Status::IOError("list " + from + ": " + ec.message());
+  return Status::OK();
+}
+}  // namespace
+
+Status DB::Snapshot(const std::string& dir, bool with_head) {
+  std::lock_guard<std::mutex> l(compact_mu_);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("create snapshot directory " + dir + ": " + ec.message());
+  for (const auto& b : Blocks()) {
+    std::string name = std::filesystem::path(b->dir()).filename().string();
+    WARD_RETURN_IF_ERROR(LinkTree(b->dir(), dir + "/" + name).WithContext("snapshot"));
+  }
+  if (!with_head) return Status::OK();
+  int64_t hmin = std::max(head_->MinTime(), BlocksMaxTime());
+  int64_t hmax = head_->MaxTime();
+  if (hmin > hmax || hmax == std::numeric_limits<int64_t>::max()) return Status::OK();
+  WARD_ASSIGN_OR_RETURN(std::unique_ptr<storage::Querier> q, head_->NewQuerier(hmin, hmax));
+  block::WriteBlockOptions wo;
+  wo.samples_per_chunk = opts_.samples_per_chunk;
+  return block::WriteBlock(dir, *q, hmin, hmax + 1, wo).status().WithContext("snapshot head");
 }
 
 Status DB::CutBlockLocked(int64_t mint, int64_t maxt) {

@@ -8,9 +8,9 @@
 // the WAL every fsync interval (group commit: appends never wait for the
 // disk); another runs Compact() periodically: cut the head's oldest chunk
 // range into a block once the head spans 1.5 ranges, truncate the head,
-// checkpoint the WAL, apply retention (Prometheus's db.go). Queries merge
-// the blocks' queriers with the head's. Only cmd/ward names DB; everyone
-// else uses storage::Appendable / Queryable.
+// checkpoint the WAL, merge blocks (compact.h), apply retention
+// (Prometheus's db.go). Queries merge the blocks' queriers with the head's.
+// Only cmd/ward names DB; everyone else uses storage::Appendable/Queryable.
 // Thread safety: thread-safe; Compact/CompactHead calls are serialised.
 #pragma once
 
@@ -64,6 +64,12 @@ struct Options {
   int64_t wal_fsync_interval_ms = 1000;
   // Chunk range of the head (--storage.tsdb.min-block-duration). Default: 2h.
   int64_t min_block_duration_ms = 2 * 60 * 60 * 1000;
+  // Largest block a compaction may write (--storage.tsdb.max-block-duration):
+  // blocks are merged into ranges min*3^k up to this. 0 means min(31d, 10%
+  // of retention_ms) (31d without time retention), as Prometheus. A value
+  // <= min_block_duration_ms disables block compaction (overlapping blocks
+  // are still merged). Default: 0.
+  int64_t max_block_duration_ms = 0;
   // Target samples per head chunk. Default: 120.
   int samples_per_chunk = 120;
   // Max size of one chunks_head file. Default: 128 MiB.
@@ -79,7 +85,8 @@ struct Options {
   // Default: 0.
   int64_t max_bytes = 0;
   // How often the background thread runs Compact() (ms); 0 disables the
-  // thread (Compact/CompactHead are then called by hand). Default: 60000.
+  // thread (Compact/CompactHead are then called by hand). Runs come at least
+  // every half min_block_duration_ms (>= 100 ms). Default: 60000.
   int64_t compaction_interval_ms = 60 * 1000;
   // How long a head truncation waits for running queries and appenders that
   // started before it (ms); on timeout it is retried at the next run.
@@ -87,7 +94,9 @@ struct Options {
   int64_t truncate_wait_ms = 60 * 1000;
   // Test hook: called on the compacting thread after each step of a head
   // cut ("block_written", "head_truncated", "wal_checkpointed") with the
-  // data directory, e.g. to copy it as a crash would leave it. May be empty.
+  // data directory, e.g. to copy it as a crash would leave it. Block
+  // compactions add "compaction_written" (merged block renamed into place,
+  // parents still present) and "parents_deleted". May be empty.
   std::function<void(const std::string& step)> test_hook;
 };
 
@@ -143,6 +152,13 @@ class DB : public storage::Appendable, public storage::Queryable {
   // truncates and checkpoints as Compact does. For tests and the admin API.
   Status CompactHead();
 
+  // Hard-links every block into `dir` (created if needed; files are copied
+  // where a link is impossible) and, when with_head, writes the head's
+  // samples newer than the blocks as one more block there, so that `dir` is
+  // a data directory another DB (or Prometheus) can open. Runs under the
+  // compaction lock; appends continue meanwhile.
+  Status Snapshot(const std::string& dir, bool with_head);
+
   // The blocks, oldest first (each shared with the queries reading it).
   std::vector<std::shared_ptr<block::Block>> Blocks() const;
   // Stops the sync thread, flushes and syncs the WAL and chunks_head,
@@ -173,6 +189,11 @@ class DB : public storage::Appendable, public storage::Queryable {
   Status TruncateHeadLocked(int64_t mint);
   Status TruncateWALLocked(int64_t mint);
   Status RetentionLocked();
+  // Merges blocks as PlanCompaction says until nothing is due.
+  Status CompactBlocksLocked();
+  // Deletes blocks named as a parent by another block (a crash after a
+  // compaction's rename). REQUIRES: called from Open only.
+  Status DeleteCompactedParents();
   Status DeleteBlockDir(const std::string& path);
   int64_t BlocksMaxTime() const;  // INT64_MIN when there is no block
   void Hook(const std::string& step) {
@@ -192,6 +213,7 @@ class DB : public storage::Appendable, public storage::Queryable {
   mutable std::mutex blocks_mu_;
   std::vector<std::shared_ptr<block::Block>> blocks_;  // guarded by blocks_mu_; by MinTime
   std::mutex compact_mu_;                              // serialises Compact/CompactHead
+  std::vector<int64_t> ranges_;  // compaction ranges (CompactionRanges)
   std::atomic<uint64_t> compactions_{0};
   std::atomic<uint64_t> compactions_failed_{0};
   std::atomic<uint64_t> head_truncations_{0};

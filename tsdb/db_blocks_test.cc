@@ -91,6 +91,7 @@ class DBBlocksTest : public ::testing::Test {
                .string();
     fs::remove_all(dir_);
     opts_.min_block_duration_ms = 2000;
+    opts_.max_block_duration_ms = 2000;  // no block compaction (compact_test.cc)
     opts_.wal_segment_size = wlog::kPageSize;  // many segments
     opts_.wal_compression = false;
     opts_.wal_fsync_interval_ms = 0;

@@ -132,6 +132,11 @@ Status Server::Start() {
     auto b = config::ParseDuration(flags_.storage_tsdb_min_block_duration);
     if (!b.ok()) return b.status().WithContext("--storage.tsdb.min-block-duration");
     opts.min_block_duration_ms = *b;
+    if (!flags_.storage_tsdb_max_block_duration.empty()) {
+      auto mx = config::ParseDuration(flags_.storage_tsdb_max_block_duration);
+      if (!mx.ok()) return mx.status().WithContext("--storage.tsdb.max-block-duration");
+      opts.max_block_duration_ms = *mx;
+    }
   }
   if (!flags_.storage_tsdb_retention_time.empty()) {
     auto r = config::ParseDuration(flags_.storage_tsdb_retention_time);

@@ -2,7 +2,8 @@
 // prints the samples of a data directory (blocks and WAL) as promtool does;
 // `tsdb list`, `tsdb analyze` and `tsdb create-blocks-from openmetrics` work
 // on blocks (tsdb/tools);
-// `wardtool test promql PATH...` runs PromQL test scripts (promql/promqltest).
+// `wardtool test promql PATH...` runs PromQL test scripts (promql/promqltest);
+// `wardtool check rules|config FILE...` validate rule and config files.
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cmd/wardtool/check.h"
 #include "cmd/wardtool/selector.h"
 #include "promql/promqltest/cli.h"
 #include "tsdb/dump.h"
@@ -96,10 +98,27 @@ int main(int argc, char** argv) {
   test_promql->add_flag("--no-isolate", promql_no_isolate,
                         "Run files in this process instead of one child per file.");
 
+  CLI::App* check = app.add_subcommand("check", "Check the resources for validity.");
+  check->require_subcommand(1);
+  CLI::App* check_rules = check->add_subcommand("rules", "Check if the rule files are valid or not.");
+  std::vector<std::string> check_rule_files;
+  check_rules->add_option("rule-files", check_rule_files, "The rule files to check.")->required();
+  CLI::App* check_config =
+      check->add_subcommand("config", "Check if the config files are valid or not.");
+  std::vector<std::string> check_config_files;
+  check_config->add_option("config-files", check_config_files, "The config files to check.")
+      ->required();
+
   CLI11_PARSE(app, argc, argv);
   // Replay progress lines would mix with the output; keep warnings only.
   ward::log::SetLevel(ward::log::Level::kWarn);
 
+  if (check_rules->parsed()) {
+    return ward::wardtool::CheckRules(check_rule_files, std::cout, std::cerr);
+  }
+  if (check_config->parsed()) {
+    return ward::wardtool::CheckConfig(check_config_files, std::cout, std::cerr);
+  }
   if (test_promql->parsed()) {
     promql_opts.run.at_variants = !promql_no_at;
     promql_opts.isolate = !promql_no_isolate;

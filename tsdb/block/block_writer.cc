@@ -166,6 +166,7 @@ Result<std::string> WriteBlock(const std::string& dir, storage::SeriesSet& set, 
   meta.compaction.level = opts.compaction_level;
   meta.compaction.sources =
       opts.sources.empty() ? std::vector<std::string>{meta.ulid} : opts.sources;
+  meta.compaction.parents = opts.parents;
 
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "storage/interface.h"
+#include "tsdb/block/meta.h"
 #include "tsdb/chunks/segments.h"
 #include "util/result.h"
 
@@ -22,6 +23,9 @@ struct WriteBlockOptions {
   int compaction_level = 1;
   // meta.json compaction.sources. Default (empty): the new block's ULID.
   std::vector<std::string> sources;
+  // meta.json compaction.parents: the blocks a compaction merged (their
+  // directories are deleted after this block is in place). Default: none.
+  std::vector<BlockDesc> parents;
   // The block's ULID. Default (empty): NewULID(now).
   std::string ulid;
   // Samples per chunk before a new chunk is cut. Default: 120 (Prometheus).
