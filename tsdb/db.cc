@@ -216,6 +216,44 @@ Status DB::Compact() {
   return CompactLocked(/*force=*/false);
 }
 
+Status DB::Delete(int64_t mint, int64_t maxt, const std::vector<labels::Matcher>& ms) {
+  std::lock_guard<std::mutex> l(compact_mu_);
+  for (const auto& b : Blocks()) {
+    block::BlockMeta m = b->meta();
+    if (m.max_time <= mint || m.min_time > maxt) continue;  // block range is [min, max)
+    WARD_RETURN_IF_ERROR(b->Delete(mint, maxt, ms).WithContext("delete in block " + m.ulid));
+  }
+  return head_->Delete(mint, maxt, ms).WithContext("delete in head");
+}
+
+Status DB::CleanTombstones() {
+  std::lock_guard<std::mutex> l(compact_mu_);
+  for (const auto& old : Blocks()) {
+    if (old->NumTombstones() == 0) continue;
+    Result<std::string> written = CompactBlocks(dir_, {old}, opts_.samples_per_chunk);
+    if (!written.ok()) return written.status().WithContext("clean tombstones of " + old->dir());
+    std::shared_ptr<block::Block> fresh;
+    if (!written->empty()) {
+      Result<std::shared_ptr<block::Block>> b = block::Block::Open(dir_ + "/" + *written);
+      if (!b.ok()) {
+        DeleteBlockDir(dir_ + "/" + *written).IgnoreError();
+        return b.status().WithContext("open block without tombstones");
+      }
+      fresh = std::move(*b);
+    }
+    {
+      std::lock_guard<std::mutex> bl(blocks_mu_);
+      for (auto& b : blocks_) {
+        if (b == old) b = fresh;
+      }
+      blocks_.erase(std::remove(blocks_.begin(), blocks_.end(), nullptr), blocks_.end());
+    }
+    logger_.Info("Cleaned tombstones", {{"old", old->dir()}, {"new", *written}});
+    WARD_RETURN_IF_ERROR(DeleteBlockDir(old->dir()));
+  }
+  return Status::OK();
+}
+
 Status DB::CompactHead() {
   std::lock_guard<std::mutex> l(compact_mu_);
   return CompactLocked(/*force=*/true);

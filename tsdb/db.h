@@ -159,6 +159,20 @@ class DB : public storage::Appendable, public storage::Queryable {
   // compaction lock; appends continue meanwhile.
   Status Snapshot(const std::string& dir, bool with_head);
 
+  // Deletes the samples in [mint, maxt] of the series matching all of `ms`
+  // (the admin API's delete_series): tombstones in every overlapping block
+  // (its tombstones file) and in the head (logged to the WAL, replayed on
+  // open). Queriers opened afterwards no longer see the samples. Runs under
+  // the compaction lock, so a block cut meanwhile honours the deletion.
+  Status Delete(int64_t mint, int64_t maxt, const std::vector<labels::Matcher>& ms);
+
+  // Rewrites each block that has tombstones without the deleted samples
+  // (CompactBlocks of that block alone: level + 1, the old block listed as
+  // parent, so a crash before the old one is removed resolves on open) and
+  // serves the new block instead; a block left empty is dropped. The head's
+  // tombstones stay (they go with the head's data). Compaction lock held.
+  Status CleanTombstones();
+
   // The blocks, oldest first (each shared with the queries reading it).
   std::vector<std::shared_ptr<block::Block>> Blocks() const;
   // Stops the sync thread, flushes and syncs the WAL and chunks_head,

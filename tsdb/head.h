@@ -35,6 +35,7 @@
 #include "tsdb/chunkenc/xor.h"
 #include "tsdb/postings.h"
 #include "tsdb/symbols.h"
+#include "tsdb/tombstones/tombstones.h"
 #include "util/log.h"
 #include "util/result.h"
 
@@ -217,6 +218,14 @@ class Head : public storage::Appendable, public storage::Queryable {
   // The labels of `s` (allocates).
   labels::Labels LabelsOf(const MemSeries& s) const;
 
+  // Deletes the samples in [mint, maxt] of every series matching all of
+  // `ms` (head_delete.cc): adds in-memory tombstones (clipped to the head's
+  // time range), logged to the WAL as one tombstones record first, so that
+  // Replay restores them. Queriers opened afterwards skip the samples.
+  Status Delete(int64_t mint, int64_t maxt, const std::vector<labels::Matcher>& ms);
+  // The head's tombstones by series ref (a snapshot; null when none).
+  std::shared_ptr<const tombstones::MemTombstones> Tombstones() const;
+
  private:
   friend class HeadAppender;
   friend class HeadQuerier;
@@ -293,6 +302,13 @@ class Head : public storage::Appendable, public storage::Queryable {
 
   mutable std::mutex mem_chunks_mu_;
   std::deque<std::string> mem_chunks_;  // guarded by mem_chunks_mu_; elements never move
+
+  // Copy-on-write tombstones: Delete and replay swap in a new set under
+  // tomb_mu_; queriers keep the set they took. Null when there are none.
+  mutable std::mutex tomb_mu_;
+  std::shared_ptr<const tombstones::MemTombstones> tombstones_;
+  // Adds `stones` to tombstones_ (under tomb_mu_).
+  void AddTombstones(const std::vector<std::pair<uint64_t, tombstones::Interval>>& stones);
 
   HeadStats stats_;
 };

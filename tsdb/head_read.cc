@@ -42,6 +42,11 @@ storage::ValueType HeadSampleIterator::Next() {
       it_->At(&t, &v);
       if (t < mint_) continue;
       if (t > maxt_) return Done();
+      if (!snap_->deleted.empty()) {
+        const tombstones::Intervals& d = snap_->deleted;
+        while (del_idx_ < d.size() && d[del_idx_].maxt < t) ++del_idx_;
+        if (del_idx_ < d.size() && d[del_idx_].mint <= t) continue;
+      }
       t_ = t;
       v_ = v;
       valid_ = true;
@@ -106,14 +111,31 @@ class HeadSeries final : public storage::Series {
 class HeadSeriesSet final : public storage::SeriesSet {
  public:
   HeadSeriesSet(Head* head, std::shared_ptr<const HeadReadPin> pin, std::vector<MemSeries*> series,
-                int64_t mint, int64_t maxt)
-      : head_(head), pin_(std::move(pin)), series_(std::move(series)), mint_(mint), maxt_(maxt) {}
+                int64_t mint, int64_t maxt,
+                std::shared_ptr<const tombstones::MemTombstones> tombstones)
+      : head_(head),
+        pin_(std::move(pin)),
+        series_(std::move(series)),
+        mint_(mint),
+        maxt_(maxt),
+        tombstones_(std::move(tombstones)) {}
 
   bool Next() override {
     while (pos_ < series_.size()) {
       MemSeries* s = series_[pos_++];
       auto snap = std::make_shared<ChunkSnapshot>();
       if (!Snapshot(s, snap.get())) continue;
+      if (tombstones_ != nullptr && snap->err.ok()) {
+        if (const tombstones::Intervals* d = tombstones_->Get(s->ref)) {
+          // A series whose samples in range are all deleted is left out,
+          // as Prometheus's querier does.
+          int64_t lo = std::max(mint_, snap_mint_), hi = std::min(maxt_, snap_maxt_);
+          bool all = false;
+          for (const tombstones::Interval& iv : *d) all = all || (iv.mint <= lo && hi <= iv.maxt);
+          if (all) continue;
+          snap->deleted = *d;
+        }
+      }
       snap->pin = pin_;
       cur_ = std::make_unique<HeadSeries>(head_->LabelsOf(*s), std::move(snap), mint_, maxt_);
       return true;
@@ -128,12 +150,20 @@ class HeadSeriesSet final : public storage::SeriesSet {
   // Copies the chunk list of `s` overlapping [mint_, maxt_]. False if none.
   bool Snapshot(MemSeries* s, ChunkSnapshot* snap) {
     std::vector<ChunkMeta> full;
+    snap_mint_ = std::numeric_limits<int64_t>::max();
+    snap_maxt_ = std::numeric_limits<int64_t>::min();
     {
       std::lock_guard<SpinLock> l(s->lock);
       for (const ChunkMeta& c : s->full_chunks) {
-        if (c.maxt >= mint_ && c.mint <= maxt_) full.push_back(c);
+        if (c.maxt >= mint_ && c.mint <= maxt_) {
+          full.push_back(c);
+          snap_mint_ = std::min(snap_mint_, c.mint);
+          snap_maxt_ = std::max(snap_maxt_, c.maxt);
+        }
       }
       if (s->head_chunk.has_value() && s->head_maxt >= mint_ && s->head_mint <= maxt_) {
+        snap_mint_ = std::min(snap_mint_, s->head_mint);
+        snap_maxt_ = std::max(snap_maxt_, s->head_maxt);
         snap->open_bytes.assign(s->head_chunk->Bytes());
         snap->chunks.reserve(full.size() + 1);
       }
@@ -158,6 +188,8 @@ class HeadSeriesSet final : public storage::SeriesSet {
   const std::shared_ptr<const HeadReadPin> pin_;
   std::vector<MemSeries*> series_;
   const int64_t mint_, maxt_;
+  const std::shared_ptr<const tombstones::MemTombstones> tombstones_;  // null: none
+  int64_t snap_mint_ = 0, snap_maxt_ = 0;  // time range of the last Snapshot's chunks
   size_t pos_ = 0;
   std::unique_ptr<storage::Series> cur_;
 };
@@ -185,7 +217,8 @@ std::unique_ptr<storage::SeriesSet> HeadQuerier::Select(
   Head* h = head_;
   std::sort(series.begin(), series.end(),
             [h](const MemSeries* a, const MemSeries* b) { return h->Compare(*a, *b) < 0; });
-  return std::make_unique<HeadSeriesSet>(head_, pin_, std::move(series), mint, maxt);
+  return std::make_unique<HeadSeriesSet>(head_, pin_, std::move(series), mint, maxt,
+                                         tombstones_);
 }
 
 Result<std::vector<std::string>> HeadQuerier::LabelValues(

@@ -31,6 +31,7 @@ struct ChunkSnapshot {
   std::string open_bytes;  // the last entry of `chunks` may point here
   Status err;
   std::shared_ptr<const HeadReadPin> pin;  // keeps mmapped chunk files alive
+  tombstones::Intervals deleted;           // the series' tombstones, skipped
 };
 
 // Iterates the samples of a snapshot that fall in [mint, maxt].
@@ -56,6 +57,7 @@ class HeadSampleIterator final : public storage::SampleIterator {
   std::shared_ptr<const ChunkSnapshot> snap_;
   const int64_t mint_, maxt_;
   size_t idx_ = 0;
+  size_t del_idx_ = 0;  // first interval of snap_->deleted not before t_
   bool started_ = false;
   bool done_ = false;
   bool valid_ = false;
@@ -68,7 +70,11 @@ class HeadSampleIterator final : public storage::SampleIterator {
 class HeadQuerier final : public storage::Querier {
  public:
   HeadQuerier(Head* head, int64_t mint, int64_t maxt)
-      : head_(head), pin_(std::make_shared<HeadReadPin>(head)), mint_(mint), maxt_(maxt) {}
+      : head_(head),
+        pin_(std::make_shared<HeadReadPin>(head)),
+        tombstones_(head->Tombstones()),
+        mint_(mint),
+        maxt_(maxt) {}
 
   std::unique_ptr<storage::SeriesSet> Select(bool sorted, const storage::SelectHints* hints,
                                              const std::vector<labels::Matcher>& matchers) override;
@@ -82,6 +88,7 @@ class HeadQuerier final : public storage::Querier {
 
   Head* const head_;
   const std::shared_ptr<const HeadReadPin> pin_;
+  const std::shared_ptr<const tombstones::MemTombstones> tombstones_;  // null: none
   const int64_t mint_, maxt_;
 };
 

@@ -369,5 +369,52 @@ TEST_F(TsdbHeadTest, ConcurrentAppendAndQuery) {
   }
 }
 
+TEST(HeadDeleteTest, TombstonesHideSamplesAndSeekSkipsThem) {
+  Head head(HeadOptions{}, nullptr, nullptr);
+  auto app = head.NewAppender();
+  Labels a{{"__name__", "a"}}, b{{"__name__", "b"}};
+  for (int64_t t = 0; t < 100; ++t) {
+    ASSERT_TRUE(app->Append(0, a, t, static_cast<double>(t)).ok());
+    ASSERT_TRUE(app->Append(0, b, t, static_cast<double>(t)).ok());
+  }
+  ASSERT_TRUE(app->Commit().ok());
+  EXPECT_EQ(head.Tombstones(), nullptr);
+  auto before = head.NewQuerier(0, 99);  // opened before: keeps seeing all
+  ASSERT_TRUE(head.Delete(10, 19, {M(MatchType::kEqual, "__name__", "a")}).ok());
+  ASSERT_TRUE(head.Delete(30, 1000, {M(MatchType::kEqual, "__name__", "a")}).ok());
+  ASSERT_TRUE(head.Delete(0, 1000, {M(MatchType::kEqual, "__name__", "b")}).ok());
+  ASSERT_TRUE(head.Delete(500, 600, {M(MatchType::kEqual, "__name__", "b")}).ok());  // no overlap
+  ASSERT_TRUE(head.Delete(0, 5, {M(MatchType::kEqual, "__name__", "none")}).ok());
+  ASSERT_NE(head.Tombstones(), nullptr);
+  EXPECT_EQ(head.Tombstones()->NumIntervals(), 3u);
+
+  SeriesMap got = Query(head, 0, 99, {M(MatchType::kRegexMatch, "__name__", ".+")});
+  ASSERT_EQ(got.size(), 1u);  // b is wholly deleted
+  std::vector<Sample> want;
+  for (int64_t t = 0; t < 30; ++t) {
+    if (t < 10 || t > 19) want.push_back({t, static_cast<double>(t)});
+  }
+  EXPECT_EQ(got[a], want);
+  // b's samples outside any tombstone range would still show; none exist.
+  EXPECT_TRUE(Query(head, 50, 60, {M(MatchType::kEqual, "__name__", "b")}).empty());
+
+  auto q = head.NewQuerier(0, 99);
+  ASSERT_TRUE(q.ok());
+  auto ss = (*q)->Select(true, nullptr, {M(MatchType::kEqual, "__name__", "a")});
+  ASSERT_TRUE(ss->Next());
+  auto it = ss->At().Iterator();
+  ASSERT_EQ(it->Seek(12), storage::ValueType::kFloat);
+  EXPECT_EQ(it->AtT(), 20);
+  EXPECT_EQ(it->Seek(29), storage::ValueType::kFloat);
+  EXPECT_EQ(it->Next(), storage::ValueType::kNone);
+
+  // The querier opened before the deletes still sees everything.
+  ASSERT_TRUE(before.ok());
+  auto old = (*before)->Select(true, nullptr, {M(MatchType::kRegexMatch, "__name__", ".+")});
+  int n = 0;
+  while (old->Next()) ++n;
+  EXPECT_EQ(n, 2);
+}
+
 }  // namespace
 }  // namespace ward::tsdb

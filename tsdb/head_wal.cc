@@ -163,8 +163,29 @@ Status Head::ReplayRecords(const std::string& dir, int first, int last, bool is_
         if (mint <= maxt) UpdateMinMax(mint, maxt);
         break;
       }
+      case record::Type::kTombstones: {
+        std::vector<record::Stone> stones;
+        Status st = record::DecodeTombstones(rec, &stones);
+        if (!st.ok()) {
+          decode_err = st;
+          break;
+        }
+        std::vector<std::pair<uint64_t, tombstones::Interval>> add;
+        for (const record::Stone& rs : stones) {
+          MemSeries* s = nullptr;
+          if (!aliases->empty()) {
+            auto it = aliases->find(rs.ref);
+            if (it != aliases->end()) s = it->second;
+          }
+          if (s == nullptr) s = GetByRef(rs.ref);
+          if (s == nullptr) continue;  // series gone (truncated): nothing to hide
+          add.push_back({s->ref, {rs.mint, rs.maxt}});
+        }
+        if (!add.empty()) AddTombstones(add);
+        break;
+      }
       default:
-        // Tombstones, exemplars, metadata, mmap markers, histograms: not kept
+        // Exemplars, metadata, mmap markers, histograms: not kept
         // by ward's head yet; skipping them keeps float data intact.
         break;
     }

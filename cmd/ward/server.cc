@@ -297,6 +297,21 @@ void Server::RegisterAPI(const promql::EngineOptions& eo) {
   };
   api.external_url = flags_.web_external_url;
   api.listen_address = flags_.web_listen_address;
+  // Admin TSDB actions (--web.enable-admin-api).
+  api.enable_admin = flags_.web_enable_admin_api;
+  tsdb::DB* db = db_.get();
+  api.snapshot = [db](bool skip_head) -> Result<std::string> {
+    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    std::string name = web::api::v1::SnapshotName(now, web::api::v1::SnapshotRandom());
+    WARD_RETURN_IF_ERROR(db->Snapshot(db->dir() + "/snapshots/" + name, !skip_head));
+    return name;
+  };
+  api.delete_series = [db](int64_t mint, int64_t maxt, const std::vector<labels::Matcher>& ms) {
+    return db->Delete(mint, maxt, ms);
+  };
+  api.clean_tombstones = [db] { return db->CleanTombstones(); };
   web::api::v1::RegisterAPI(*web_, std::move(api));
 }
 

@@ -168,6 +168,13 @@ void RegisterAPI(web::Server& server, APIOptions opts) {
   add("GET", "/status/tsdb", &API::StatusTSDB, true);
   add("GET", "/status/walreplay", &API::StatusWALReplay, false);
 
+  // Admin TSDB actions: POST and PUT, as Prometheus registers them.
+  for (const char* m : {"POST", "PUT"}) {
+    add(m, "/admin/tsdb/snapshot", &API::AdminSnapshot, true);
+    add(m, "/admin/tsdb/delete_series", &API::AdminDeleteSeries, true);
+    add(m, "/admin/tsdb/clean_tombstones", &API::AdminCleanTombstones, true);
+  }
+
   // Federation lives beside the API, not under /api/v1 (and without CORS).
   server.Handle(
       "GET", "/federate", [api](const Request& req, Response& resp) { api->Federate(req, resp); },

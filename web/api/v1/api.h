@@ -16,6 +16,9 @@
 #include <vector>
 
 #include "model/labels/labels.h"
+#include "model/labels/matcher.h"
+#include "util/result.h"
+#include "util/status.h"
 #include "promql/engine.h"
 #include "storage/interface.h"
 #include "web/server.h"
@@ -116,7 +119,29 @@ struct APIOptions {
   // Answer 503 until the server is ready (Server::SetReady), as Prometheus
   // does while the TSDB opens. Default: true.
   bool require_ready = true;
+
+  // --web.enable-admin-api: serve /api/v1/admin/tsdb/*. Without it they
+  // answer 503 "admin APIs disabled", as Prometheus does. Default: false.
+  bool enable_admin = false;
+  // Snapshots the TSDB (skip_head: blocks only) into a new directory under
+  // <storage.tsdb.path>/snapshots/ and returns its name (SnapshotName).
+  // Optional: without it /admin/tsdb/snapshot fails with "internal".
+  // Called on worker threads: must be thread-safe.
+  std::function<Result<std::string>(bool skip_head)> snapshot;
+  // Deletes the samples in [mint, maxt] of the series matching all
+  // matchers (tombstones). Optional, thread-safe, called on worker threads.
+  std::function<Status(int64_t mint, int64_t maxt, const std::vector<labels::Matcher>& ms)>
+      delete_series;
+  // Rewrites the blocks with tombstones without the deleted samples.
+  // Optional, thread-safe, called on worker threads.
+  std::function<Status()> clean_tombstones;
 };
+
+// A snapshot directory's name as Prometheus makes it:
+// "<YYYYMMDDTHHMMSSZ of now_ms in UTC>-<rnd as 16 hex digits>".
+std::string SnapshotName(int64_t now_ms, uint64_t rnd);
+// A random 63-bit value for SnapshotName (as Go's rand.Int63). Thread-safe.
+uint64_t SnapshotRandom();
 
 // Registers every /api/v1 route, and /federate, on `server`. REQUIRES: server not started;
 // opts.db and opts.engine set.

@@ -4,7 +4,8 @@
 // parse_query.cc (the query's syntax tree as JSON),
 // series_handlers.cc (series, labels, label values), status_handlers.cc
 // (targets, scrape pools, rules/alerts shapes, status/*), tsdb_status.cc
-// (status/tsdb, status/walreplay), federate.cc (/federate).
+// (status/tsdb, status/walreplay), federate.cc (/federate), admin.cc
+// (admin/tsdb/*).
 // Thread safety: API is immutable after construction; methods are const
 // and may run concurrently.
 #pragma once
@@ -49,11 +50,20 @@ class API {
   // GET /federate (federate.cc): text exposition, not JSON.
   void Federate(const Request& req, Response& resp) const;
 
+  // POST|PUT /admin/tsdb/{snapshot,delete_series,clean_tombstones}
+  // (admin.cc), each 503 "admin APIs disabled" unless opts.enable_admin.
+  void AdminSnapshot(const Request& req, Response& resp) const;
+  void AdminDeleteSeries(const Request& req, Response& resp) const;
+  void AdminCleanTombstones(const Request& req, Response& resp) const;
+
   int64_t NowMs() const;
   // The targets' globalUrl for `scrape_url` (Prometheus's getGlobalURL).
   std::string GlobalURL(const std::string& scrape_url) const;
 
  private:
+  // False, after writing the "admin APIs disabled" error, unless enabled.
+  bool AdminEnabled(Response& resp) const;
+
   const APIOptions opts_;
 };
 
