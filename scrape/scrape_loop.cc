@@ -197,7 +197,7 @@ void ScrapeLoop::Tick() {
     interval_hist_.Observe(std::chrono::duration<double>(now - last_tick_).count());
   }
   last_tick_ = now;
-  start_ms_ = NowMs();
+  start_ms_ = AlignedScrapeTime(NowMs());
   if (!forced.ok()) {
     HttpResponse r;
     r.status = std::move(forced);
@@ -261,6 +261,22 @@ void ScrapeLoop::ScheduleNext() {
   }
   auto self = shared_from_this();
   client_.Schedule(next_tick_, [self] { self->Tick(); });
+}
+
+// Timer jitter would give every sample a non-zero delta-of-delta and cost
+// about a byte per sample in the chunks. As Prometheus does, a scrape that
+// starts within kScrapeTimestampToleranceMs of the expected tick is stamped
+// with the tick itself (only for intervals over 100x the tolerance).
+int64_t ScrapeLoop::AlignedScrapeTime(int64_t now_ms) {
+  constexpr int64_t kScrapeTimestampToleranceMs = 2;
+  const int64_t interval = target_->interval_ms();
+  if (interval <= 100 * kScrapeTimestampToleranceMs) return now_ms;
+  if (aligned_ms_ == 0 || now_ms < aligned_ms_) {
+    aligned_ms_ = now_ms;
+    return now_ms;
+  }
+  while (now_ms - aligned_ms_ >= interval) aligned_ms_ += interval;
+  return now_ms - aligned_ms_ <= kScrapeTimestampToleranceMs ? aligned_ms_ : now_ms;
 }
 
 void ScrapeLoop::WriteEndOfRunStaleness() {

@@ -105,6 +105,7 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   void OnResponse(HttpResponse resp);
   void ScheduleNext();
   void FinishStop();
+  int64_t AlignedScrapeTime(int64_t now_ms);
   void WriteEndOfRunStaleness();
 
   const std::shared_ptr<Target> target_;
@@ -123,6 +124,8 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   bool reported_once_ = false;
   // Timestamp of the last scrape written; end-of-run markers go after it.
   int64_t last_scrape_ms_ = 0;
+  // The expected scrape time that timestamps are aligned to (0: none yet).
+  int64_t aligned_ms_ = 0;
   std::string buffer_;  // body storage reused across scrapes
   int64_t start_ms_ = 0;
   std::chrono::steady_clock::time_point next_tick_;
