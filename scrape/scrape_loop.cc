@@ -266,17 +266,24 @@ void ScrapeLoop::ScheduleNext() {
 // Timer jitter would give every sample a non-zero delta-of-delta and cost
 // about a byte per sample in the chunks. As Prometheus does, a scrape that
 // starts within kScrapeTimestampToleranceMs of the expected tick is stamped
-// with the tick itself (only for intervals over 100x the tolerance).
+// with the tick itself (only for intervals over 100x the tolerance). Unlike
+// Prometheus the tolerance applies on both sides (our timer can fire a
+// millisecond early), and a scrape outside it becomes the new anchor.
 int64_t ScrapeLoop::AlignedScrapeTime(int64_t now_ms) {
   constexpr int64_t kScrapeTimestampToleranceMs = 2;
   const int64_t interval = target_->interval_ms();
   if (interval <= 100 * kScrapeTimestampToleranceMs) return now_ms;
-  if (aligned_ms_ == 0 || now_ms < aligned_ms_) {
-    aligned_ms_ = now_ms;
-    return now_ms;
+  if (aligned_ms_ != 0 && now_ms > aligned_ms_) {
+    int64_t next = aligned_ms_ + interval;
+    while (now_ms - next >= interval - kScrapeTimestampToleranceMs) next += interval;
+    if (next - now_ms <= kScrapeTimestampToleranceMs &&
+        now_ms - next <= kScrapeTimestampToleranceMs) {
+      aligned_ms_ = next;
+      return next;
+    }
   }
-  while (now_ms - aligned_ms_ >= interval) aligned_ms_ += interval;
-  return now_ms - aligned_ms_ <= kScrapeTimestampToleranceMs ? aligned_ms_ : now_ms;
+  aligned_ms_ = now_ms;
+  return now_ms;
 }
 
 void ScrapeLoop::WriteEndOfRunStaleness() {
