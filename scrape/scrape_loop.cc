@@ -18,6 +18,32 @@ int64_t NowMs() {
       .count();
 }
 
+}  // namespace
+
+// Timer jitter would give every sample a non-zero delta-of-delta and cost
+// about a byte per sample in the chunks. As Prometheus does, a scrape that
+// starts within kScrapeTimestampToleranceMs of the expected tick is stamped
+// with the tick itself (only for intervals over 100x the tolerance). Unlike
+// Prometheus the tolerance applies on both sides (our timer can fire a
+// millisecond early), and a scrape outside it becomes the new anchor.
+int64_t AlignScrapeTime(int64_t now_ms, int64_t interval_ms, int64_t* anchor_ms) {
+  constexpr int64_t kScrapeTimestampToleranceMs = 2;
+  if (interval_ms <= 100 * kScrapeTimestampToleranceMs) return now_ms;
+  if (*anchor_ms != 0 && now_ms > *anchor_ms) {
+    int64_t next = *anchor_ms + interval_ms;
+    while (now_ms - next >= interval_ms - kScrapeTimestampToleranceMs) next += interval_ms;
+    if (next - now_ms <= kScrapeTimestampToleranceMs &&
+        now_ms - next <= kScrapeTimestampToleranceMs) {
+      *anchor_ms = next;
+      return next;
+    }
+  }
+  *anchor_ms = now_ms;
+  return now_ms;
+}
+
+namespace {
+
 // Go's %.50s: at most 50 bytes.
 std::string Trunc50(std::string_view s) { return std::string(s.substr(0, 50)); }
 
@@ -263,27 +289,8 @@ void ScrapeLoop::ScheduleNext() {
   client_.Schedule(next_tick_, [self] { self->Tick(); });
 }
 
-// Timer jitter would give every sample a non-zero delta-of-delta and cost
-// about a byte per sample in the chunks. As Prometheus does, a scrape that
-// starts within kScrapeTimestampToleranceMs of the expected tick is stamped
-// with the tick itself (only for intervals over 100x the tolerance). Unlike
-// Prometheus the tolerance applies on both sides (our timer can fire a
-// millisecond early), and a scrape outside it becomes the new anchor.
 int64_t ScrapeLoop::AlignedScrapeTime(int64_t now_ms) {
-  constexpr int64_t kScrapeTimestampToleranceMs = 2;
-  const int64_t interval = target_->interval_ms();
-  if (interval <= 100 * kScrapeTimestampToleranceMs) return now_ms;
-  if (aligned_ms_ != 0 && now_ms > aligned_ms_) {
-    int64_t next = aligned_ms_ + interval;
-    while (now_ms - next >= interval - kScrapeTimestampToleranceMs) next += interval;
-    if (next - now_ms <= kScrapeTimestampToleranceMs &&
-        now_ms - next <= kScrapeTimestampToleranceMs) {
-      aligned_ms_ = next;
-      return next;
-    }
-  }
-  aligned_ms_ = now_ms;
-  return now_ms;
+  return AlignScrapeTime(now_ms, target_->interval_ms(), &aligned_ms_);
 }
 
 void ScrapeLoop::WriteEndOfRunStaleness() {

@@ -143,4 +143,9 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   size_t cache_size_ = 0;       // guarded by mu_ (copy for readers)
 };
 
+// The timestamp for a scrape starting at now_ms: the expected tick
+// (*anchor_ms + k * interval_ms) when now_ms is within 2 ms of it, else now_ms,
+// which becomes the new anchor. Intervals of 200 ms or less are not aligned.
+int64_t AlignScrapeTime(int64_t now_ms, int64_t interval_ms, int64_t* anchor_ms);
+
 }  // namespace ward::scrape

@@ -371,5 +371,20 @@ TEST_F(ScrapeLoopTest, EtcdFixtureSecondScrapeIsAllCacheHits) {
   EXPECT_EQ(db_.ref_mismatches(), 0);
 }
 
+TEST(AlignScrapeTimeTest, SnapsToTheTickWithinTwoMilliseconds) {
+  int64_t anchor = 0;
+  EXPECT_EQ(AlignScrapeTime(100003, 1000, &anchor), 100003);  // first scrape anchors
+  EXPECT_EQ(AlignScrapeTime(101005, 1000, &anchor), 101003);  // 2 ms late
+  EXPECT_EQ(AlignScrapeTime(102002, 1000, &anchor), 102003);  // 1 ms early
+  EXPECT_EQ(AlignScrapeTime(104004, 1000, &anchor), 104003);  // a skipped tick
+  // Outside the tolerance: the real time, which becomes the new anchor.
+  EXPECT_EQ(AlignScrapeTime(105050, 1000, &anchor), 105050);
+  EXPECT_EQ(AlignScrapeTime(106051, 1000, &anchor), 106050);
+  // Short intervals are never aligned.
+  int64_t other = 0;
+  EXPECT_EQ(AlignScrapeTime(1000, 100, &other), 1000);
+  EXPECT_EQ(AlignScrapeTime(1101, 100, &other), 1101);
+}
+
 }  // namespace
 }  // namespace ward::scrape
