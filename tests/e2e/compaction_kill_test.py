@@ -8,15 +8,13 @@ scrapes may be missing only just before a kill (what the WAL had not yet
 fsynced); the blocks on disk must not overlap and at least one must be a
 compacted (level >= 2) block."""
 import glob
-import http.server
 import json
 import os
 import random
 import sys
-import threading
 import time
 
-from wardtest import Ward, run, wait_until, wardtool_dump
+from wardtest import CountingTarget, Ward, run, wait_until, wardtool_dump
 
 SERIES = 40
 SCRAPE_MS = 100
@@ -28,26 +26,6 @@ LOSS_WINDOW_MS = SYNC_MS + SCRAPE_MS + 900
 # Largest gap between stored scrapes while ward runs undisturbed (a lost
 # 2 s block would leave a larger one).
 MAX_GAP_MS = 1500
-
-
-class Target(http.server.BaseHTTPRequestHandler):
-    count = 0
-    lock = threading.Lock()
-
-    def do_GET(self):
-        with Target.lock:
-            Target.count += 1
-            n = Target.count
-        lines = [f'syn_value{{series="{i}"}} {n}' for i in range(SERIES)]
-        body = ("# TYPE syn_value gauge\n" + "\n".join(lines) + "\n").encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 def block_metas(data_dir):
@@ -62,9 +40,8 @@ def block_metas(data_dir):
 
 
 def test(work):
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Target)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    port = srv.server_address[1]
+    target = CountingTarget(SERIES)
+    port = target.port
     cfg = f"""
 global:
   scrape_interval: {SCRAPE_MS}ms
@@ -88,7 +65,7 @@ scrape_configs:
         kills.append((kill_ms, int(time.time() * 1000)))
     time.sleep(3)
     assert ward.stop() == 0, ward.log()
-    srv.shutdown()
+    target.stop()
 
     dump = wardtool_dump(data)
     syn = {k: v for k, v in dump.items() if dict(k).get("__name__") == "syn_value"}

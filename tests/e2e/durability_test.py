@@ -3,38 +3,16 @@ a restart every scrape committed before the last completed WAL fsync is back,
 each scrape whole or not at all. Then the last WAL segment is torn mid-record:
 ward still starts, says so in its log, and keeps every earlier sample."""
 import glob
-import http.server
 import os
 import signal
 import sys
-import threading
 import time
 
-from wardtest import Ward, run, wait_until, wardtool_dump
+from wardtest import CountingTarget, Ward, run, wait_until, wardtool_dump
 
 SERIES = 300
 SCRAPE_MS = 100
 SYNC_MS = 200
-
-
-class Target(http.server.BaseHTTPRequestHandler):
-    count = 0
-    lock = threading.Lock()
-
-    def do_GET(self):
-        with Target.lock:
-            Target.count += 1
-            n = Target.count
-        lines = [f'syn_value{{series="{i}"}} {n}' for i in range(SERIES)]
-        body = ("# TYPE syn_value gauge\n" + "\n".join(lines) + "\n").encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 def check_consistent(dump, min_last_ts=None):
@@ -57,9 +35,8 @@ def check_consistent(dump, min_last_ts=None):
 
 
 def test(work):
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Target)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    port = srv.server_address[1]
+    target = CountingTarget(SERIES)
+    port = target.port
     cfg = f"""
 global:
   scrape_interval: {SCRAPE_MS}ms
@@ -70,10 +47,10 @@ scrape_configs:
       - targets: ['127.0.0.1:{port}']
 """
     ward = Ward(work, cfg, [f"--storage.tsdb.wal-sync-interval={SYNC_MS}ms"]).start()
-    wait_until(lambda: Target.count >= 25, 20, "25 scrapes")
+    wait_until(lambda: target.count >= 25, 20, "25 scrapes")
     kill_ms = int(time.time() * 1000)
     ward.kill()
-    srv.shutdown()
+    target.stop()
 
     # Restart without scraping: only what was on disk comes back.
     quiet = Ward(work, "scrape_configs: []\n", data_dir=ward.data).start()

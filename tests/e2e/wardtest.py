@@ -6,6 +6,7 @@ Environment (set by tests/CMakeLists.txt):
   WARD_SHARED              the shared/ folder (fixtures); tests skip when absent
   WARD_SERVICES_DIR        where start-services.sh keeps the real services
 """
+import http.server
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -81,6 +83,40 @@ def services_env():
         if m:
             ports[m.group(1)] = m.group(2).strip("'\"")
     return ports
+
+
+class CountingTarget:
+    """A scrape target on a free loopback port serving `series` gauges
+    `syn_value{series="i"}` whose value is the number of the request, so each
+    scrape's samples identify it. `count` is the number of scrapes served."""
+
+    def __init__(self, series):
+        self.count = 0
+        lock = threading.Lock()
+        target = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                with lock:
+                    target.count += 1
+                    n = target.count
+                lines = [f'syn_value{{series="{i}"}} {n}' for i in range(series)]
+                body = ("# TYPE syn_value gauge\n" + "\n".join(lines) + "\n").encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.port = self.server.server_address[1]
+
+    def stop(self):
+        self.server.shutdown()
 
 
 class Ward:
