@@ -38,13 +38,14 @@ Result<QueryResult> Engine::RangeQuery(storage::Queryable& db, std::string_view 
 }
 
 Result<QueryResult> Engine::InstantQuery(storage::Queryable& db, const parser::Expr& e,
-                                         int64_t ts_ms, int64_t lookback_delta_ms) {
-  return Exec(db, e, ts_ms, ts_ms, 0, lookback_delta_ms);
+                                         int64_t ts_ms, int64_t lookback_delta_ms,
+                                         int64_t timeout_ms) {
+  return Exec(db, e, ts_ms, ts_ms, 0, lookback_delta_ms, timeout_ms);
 }
 
 Result<QueryResult> Engine::RangeQuery(storage::Queryable& db, const parser::Expr& e,
                                        int64_t start_ms, int64_t end_ms, int64_t step_ms,
-                                       int64_t lookback_delta_ms) {
+                                       int64_t lookback_delta_ms, int64_t timeout_ms) {
   if (step_ms <= 0) {
     return Status::InvalidArgument(
         "zero or negative query resolution step widths are not accepted. Try a positive integer");
@@ -58,7 +59,7 @@ Result<QueryResult> Engine::RangeQuery(storage::Queryable& db, const parser::Exp
                                    std::string(parser::ValueTypeName(t)) +
                                    "\" for range query, must be Scalar or instant Vector");
   }
-  return Exec(db, e, start_ms, end_ms, step_ms, lookback_delta_ms);
+  return Exec(db, e, start_ms, end_ms, step_ms, lookback_delta_ms, timeout_ms);
 }
 
 namespace {
@@ -138,16 +139,26 @@ Engine::Engine(EngineOptions opts) : opts_(opts), gate_(std::make_unique<Gate>(o
 Engine::~Engine() = default;
 
 Result<QueryResult> Engine::Exec(storage::Queryable& db, const parser::Expr& e, int64_t start,
-                                 int64_t end, int64_t step, int64_t lookback) {
-  const auto t0 = std::chrono::steady_clock::now();
+                                 int64_t end, int64_t step, int64_t lookback,
+                                 int64_t timeout_ms) {
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
   QueryContext ctx;
   ctx.opts = opts_;
   ctx.query_start = start;
   ctx.query_end = end;
   ctx.query_step = step;
   ctx.lookback = lookback > 0 ? lookback : opts_.lookback_delta_ms;
-  ctx.deadline = t0 + std::chrono::milliseconds(opts_.timeout_ms);
+  int64_t budget_ms = opts_.timeout_ms;
+  if (timeout_ms > 0 && timeout_ms < budget_ms) budget_ms = timeout_ms;
+  ctx.deadline = t0 + std::chrono::milliseconds(budget_ms);
   if (!gate_->Acquire(ctx.deadline)) return Status::Timeout("query timed out in query queue");
+  QueryStats phases;
+  phases.queue_seconds = seconds_since(t0);
+  const auto t_eval = Clock::now();
   struct Releaser {
     Gate* g;
     ~Releaser() { g->Release(); }
@@ -156,6 +167,7 @@ Result<QueryResult> Engine::Exec(storage::Queryable& db, const parser::Expr& e, 
                         db.NewQuerier(std::numeric_limits<int64_t>::min() / 4,
                                       std::numeric_limits<int64_t>::max() / 4));
   ctx.querier = querier.get();
+  phases.prepare_seconds = seconds_since(t_eval);
 
   if (step > 0 && (end - start) / step + 1 > opts_.max_samples) {
     return Status::Execution(
@@ -165,7 +177,10 @@ Result<QueryResult> Engine::Exec(storage::Queryable& db, const parser::Expr& e, 
   try {
     const bool instant = step == 0;
     Evaluator ev(&ctx, start, end, instant ? 1 : step);
+    const auto t_inner = Clock::now();
     EvalValue v = ev.Eval(e);
+    phases.inner_eval_seconds = seconds_since(t_inner);
+    const auto t_sort = Clock::now();
     switch (v.type) {
       case ValueType::kString:
         res.value = String{start, std::move(v.str)};
@@ -202,15 +217,18 @@ Result<QueryResult> Engine::Exec(storage::Queryable& db, const parser::Expr& e, 
       default:
         return Status::Internal("expression has no value");
     }
+    phases.sort_seconds = seconds_since(t_sort);
   } catch (EvalError& err) {
     return std::move(err.status);
   } catch (const std::bad_alloc&) {
     return Status::Execution("query ran out of memory in expression evaluation");
   }
   res.annotations = std::move(ctx.annos);
-  res.stats = ctx.stats;
-  res.stats.exec_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  phases.total_samples = ctx.stats.total_samples;
+  phases.peak_samples = ctx.stats.peak_samples;
+  phases.eval_seconds = seconds_since(t_eval);
+  phases.exec_seconds = seconds_since(t0);
+  res.stats = phases;
   return res;
 }
 

@@ -47,7 +47,15 @@ struct EngineOptions {
 struct QueryStats {
   int64_t total_samples = 0;  // samples read from storage
   int64_t peak_samples = 0;   // largest intermediate result, in samples
+  // Phases, as Prometheus's stats=true timings name them: exec = queue +
+  // the rest; eval = preparation (opening the querier) + inner evaluation +
+  // result sorting.
   double exec_seconds = 0;
+  double queue_seconds = 0;
+  double eval_seconds = 0;
+  double prepare_seconds = 0;
+  double inner_eval_seconds = 0;
+  double sort_seconds = 0;
 };
 
 struct QueryResult {
@@ -72,18 +80,21 @@ class Engine {
                                  int64_t end_ms, int64_t step_ms);
 
   // The same over an already parsed expression. `lookback_delta_ms` > 0
-  // overrides the engine's lookback delta for this query.
+  // overrides the engine's lookback delta for this query; `timeout_ms` > 0
+  // shortens the deadline for this query (the request's `timeout`; the
+  // engine's own timeout still applies when it is shorter).
   Result<QueryResult> InstantQuery(storage::Queryable& db, const parser::Expr& e, int64_t ts_ms,
-                                   int64_t lookback_delta_ms = 0);
+                                   int64_t lookback_delta_ms = 0, int64_t timeout_ms = 0);
   Result<QueryResult> RangeQuery(storage::Queryable& db, const parser::Expr& e, int64_t start_ms,
-                                 int64_t end_ms, int64_t step_ms, int64_t lookback_delta_ms = 0);
+                                 int64_t end_ms, int64_t step_ms, int64_t lookback_delta_ms = 0,
+                                 int64_t timeout_ms = 0);
 
   // The parse options matching this engine's feature flags.
   parser::ParseOptions ParseOpts() const;
 
  private:
   Result<QueryResult> Exec(storage::Queryable& db, const parser::Expr& e, int64_t start,
-                           int64_t end, int64_t step, int64_t lookback);
+                           int64_t end, int64_t step, int64_t lookback, int64_t timeout_ms);
 
   class Gate;  // bounds concurrent evaluations (max_concurrency)
 

@@ -4,9 +4,12 @@
 // `# TYPE <name> untyped` line per name, the configuration's external labels
 // appended to series that lack them, millisecond timestamps, stale markers
 // and series without a metric name skipped. A series matched by several
-// selectors is written once. Clients asking for protobuf get text too.
+// selectors is written once. A client whose Accept header asks for
+// length-delimited protobuf (io.prometheus.client.MetricFamily) gets that
+// encoding instead, with the same families, labels and timestamps.
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +65,106 @@ void AppendLabel(std::string* out, bool* first, const labels::Label& l) {
   out->append("=\"");
   AppendEscaped(out, l.value);
   out->push_back('"');
+}
+
+// --- protobuf (io.prometheus.client.MetricFamily, length-delimited) ---
+
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// A length-delimited field (wire type 2).
+void PutBytesField(std::string* out, int field, std::string_view b) {
+  PutVarint(out, static_cast<uint64_t>(field) << 3 | 2);
+  PutVarint(out, b.size());
+  out->append(b);
+}
+
+void PutLabelPair(std::string* metric, std::string* scratch, const labels::Label& l) {
+  scratch->clear();
+  PutBytesField(scratch, 1, l.name);
+  PutBytesField(scratch, 2, l.value);
+  PutBytesField(metric, 1, *scratch);
+}
+
+// The Metric message of one sample: label pairs (1), untyped (5) holding
+// the value (1, fixed64), timestamp_ms (6), in field order as Go's proto
+// marshaller writes them.
+void PutMetric(std::string* family, std::string* metric, std::string* scratch,
+               const Latest& s, const labels::Labels& ext) {
+  metric->clear();
+  for (const labels::Label& l : s.lset) {
+    if (l.name == labels::kMetricName) continue;
+    PutLabelPair(metric, scratch, l);
+  }
+  for (const labels::Label& l : ext) {
+    if (!s.lset.Has(l.name)) PutLabelPair(metric, scratch, l);
+  }
+  uint64_t bits;
+  static_assert(sizeof(bits) == sizeof(s.v));
+  std::memcpy(&bits, &s.v, sizeof(bits));
+  char untyped[10];
+  untyped[0] = 0x09;  // field 1, wire type 1 (64-bit)
+  for (int i = 0; i < 8; ++i) untyped[1 + i] = static_cast<char>(bits >> (8 * i));
+  PutBytesField(metric, 5, std::string_view(untyped, 9));
+  PutVarint(metric, 6 << 3 | 0);
+  PutVarint(metric, static_cast<uint64_t>(s.t));
+  PutBytesField(family, 4, *metric);
+}
+
+// Writes one delimited MetricFamily: name (1), type UNTYPED (3), metrics.
+void FlushFamily(std::string* out, std::string* family) {
+  PutVarint(out, family->size());
+  out->append(*family);
+  family->clear();
+}
+
+void StartFamily(std::string* family, std::string_view name) {
+  PutBytesField(family, 1, name);
+  PutVarint(family, 3 << 3 | 0);
+  PutVarint(family, 3);  // MetricType UNTYPED
+}
+
+// Whether the Accept header asks for delimited protobuf, as the Go client
+// library's content negotiation decides it: a media range
+// application/vnd.google.protobuf with proto=io.prometheus.client.MetricFamily
+// and encoding=delimited, taken in the header's order against text/plain.
+bool WantsProtobuf(std::string_view accept) {
+  while (!accept.empty()) {
+    size_t comma = accept.find(',');
+    std::string_view range = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+    auto trim = [](std::string_view v) {
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+      return v;
+    };
+    size_t semi = range.find(';');
+    std::string_view type = trim(range.substr(0, semi));
+    std::string_view proto, encoding;
+    while (semi != std::string_view::npos) {
+      range = range.substr(semi + 1);
+      semi = range.find(';');
+      std::string_view param = trim(range.substr(0, semi));
+      size_t eq = param.find('=');
+      if (eq == std::string_view::npos) continue;
+      std::string_view k = trim(param.substr(0, eq)), v = trim(param.substr(eq + 1));
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+      if (k == "proto") proto = v;
+      if (k == "encoding") encoding = v;
+    }
+    if (type == "application/vnd.google.protobuf" &&
+        proto == "io.prometheus.client.MetricFamily") {
+      if (encoding == "delimited") return true;
+      continue;  // text/compact-text protobuf forms: not offered
+    }
+    if (type == "text/plain") return false;
+  }
+  return false;
 }
 
 }  // namespace
@@ -136,6 +239,26 @@ void API::Federate(const Request& req, Response& resp) const {
   if (opts_.external_labels) ext = opts_.external_labels();
 
   resp.status = 200;
+  if (WantsProtobuf(req.Header("Accept"))) {
+    resp.SetContentType(
+        "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+        "encoding=delimited");
+    std::string& b = resp.body;
+    b.clear();
+    b.reserve(vec.size() * 80);
+    std::string family, metric, scratch;
+    std::string_view name;
+    for (const Latest& s : vec) {
+      if (family.empty() || s.lset.MetricName() != name) {
+        if (!family.empty()) FlushFamily(&b, &family);
+        name = s.lset.MetricName();
+        StartFamily(&family, name);
+      }
+      PutMetric(&family, &metric, &scratch, s, ext);
+    }
+    if (!family.empty()) FlushFamily(&b, &family);
+    return;
+  }
   resp.SetContentType("text/plain; version=0.0.4; charset=utf-8");
   std::string& b = resp.body;
   b.clear();

@@ -78,22 +78,21 @@ void WriteQueryData(JsonWriter& w, const promql::Value& v, int64_t limit, bool* 
     w.EndArray();
   }
   if (stats != nullptr) {
-    // Prometheus's basic stats (stats=true); ward times the whole
-    // evaluation only, so the phases it cannot separate are 0.
+    // Prometheus's basic stats (stats=true).
     w.Key("stats");
     w.BeginObject();
     w.Key("timings");
     w.BeginObject();
     w.Key("evalTotalTime");
-    w.Double(stats->exec_seconds);
+    w.Double(stats->eval_seconds);
     w.Key("resultSortTime");
-    w.Double(0);
+    w.Double(stats->sort_seconds);
     w.Key("queryPreparationTime");
-    w.Double(0);
+    w.Double(stats->prepare_seconds);
     w.Key("innerEvalTime");
-    w.Double(stats->exec_seconds);
+    w.Double(stats->inner_eval_seconds);
     w.Key("execQueueTime");
-    w.Double(0);
+    w.Double(stats->queue_seconds);
     w.Key("execTotalTime");
     w.Double(stats->exec_seconds);
     w.EndObject();
@@ -124,18 +123,21 @@ size_t EstimateSize(const promql::Value& v) {
 struct CommonQueryParams {
   int64_t limit = 0;
   int64_t lookback_ms = 0;
+  int64_t timeout_ms = 0;  // 0: the engine's --query.timeout only
 };
 
 bool ParseTimeoutAndLookback(const Request& req, Response& resp, CommonQueryParams* p,
                              int64_t default_lookback_ms) {
-  // `timeout` is validated as Prometheus does; the engine applies its own
-  // --query.timeout deadline (it has no per-query override yet).
+  // `timeout` shortens this query's deadline (the engine's --query.timeout
+  // still bounds it), as a Go context deadline does in Prometheus.
   if (std::string_view to = req.FormValue("timeout"); !to.empty()) {
     auto d = ParseDurationNs(to);
     if (!d.ok()) {
       WriteInvalidParam(resp, "timeout", d.status().message());
       return false;
     }
+    // A zero or negative timeout is already past: the query times out.
+    p->timeout_ms = d.value() > 0 ? std::max<int64_t>(1, d.value() / 1000000) : 1;
   }
   p->lookback_ms = default_lookback_ms;
   if (std::string_view lb = req.FormValue("lookback_delta"); !lb.empty()) {
@@ -195,7 +197,8 @@ void API::Query(const Request& req, Response& resp) const {
   std::string query(req.FormValue("query"));
   auto expr = promql::parser::ParseExpr(query, opts_.engine->ParseOpts());
   if (!expr.ok()) return WriteInvalidParam(resp, "query", expr.status().message());
-  auto r = opts_.engine->InstantQuery(*opts_.db, *expr.value(), ts, p.lookback_ms);
+  auto r = opts_.engine->InstantQuery(*opts_.db, *expr.value(), ts, p.lookback_ms,
+                                      p.timeout_ms);
   WriteEngineResult(resp, query, r, p.limit, !req.FormValue("stats").empty());
 }
 
@@ -233,7 +236,7 @@ void API::QueryRange(const Request& req, Response& resp) const {
   auto expr = promql::parser::ParseExpr(query, opts_.engine->ParseOpts());
   if (!expr.ok()) return WriteInvalidParam(resp, "query", expr.status().message());
   auto r = opts_.engine->RangeQuery(*opts_.db, *expr.value(), start.value(), end.value(),
-                                    step.value() / 1000000, p.lookback_ms);
+                                    step.value() / 1000000, p.lookback_ms, p.timeout_ms);
   WriteEngineResult(resp, query, r, p.limit, !req.FormValue("stats").empty());
 }
 

@@ -1,6 +1,8 @@
 // Tests of /api/v1/status/tsdb, /api/v1/status/walreplay, /federate and of
 // the routes under a route prefix, over a real server (test_util.h).
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -143,6 +145,119 @@ TEST_F(FederateTest, OverlappingSelectorsWriteOnce) {
             "up{instance=\"localhost:9100\",job=\"node\",dc=\"eu\"} 0 1690000300000\n");
 }
 
+// A minimal reader of length-delimited MetricFamily messages: enough to
+// check every field the federation handler writes.
+struct PbReader {
+  std::string_view b;
+  bool ok = true;
+  uint64_t Varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64 && !b.empty(); shift += 7) {
+      uint8_t c = static_cast<uint8_t>(b.front());
+      b.remove_prefix(1);
+      v |= static_cast<uint64_t>(c & 0x7f) << shift;
+      if (!(c & 0x80)) return v;
+    }
+    ok = false;
+    return 0;
+  }
+  std::string_view Bytes() {
+    uint64_t n = Varint();
+    if (n > b.size()) {
+      ok = false;
+      return {};
+    }
+    std::string_view r = b.substr(0, n);
+    b.remove_prefix(n);
+    return r;
+  }
+};
+
+// Renders decoded families in the text format's shape, to compare with
+// the text answer for the same request.
+std::string DecodeFamilies(std::string_view body) {
+  std::string out;
+  PbReader top{body};
+  while (top.ok && !top.b.empty()) {
+    PbReader fam{top.Bytes()};
+    std::string name;
+    while (fam.ok && !fam.b.empty()) {
+      uint64_t tag = fam.Varint();
+      if (tag == (1 << 3 | 2)) {
+        name = fam.Bytes();
+        out += "# TYPE " + name;
+      } else if (tag == (3 << 3 | 0)) {
+        out += fam.Varint() == 3 ? " untyped\n" : " ?\n";
+      } else if (tag == (4 << 3 | 2)) {
+        PbReader m{fam.Bytes()};
+        std::string lbls, val, ts;
+        while (m.ok && !m.b.empty()) {
+          uint64_t t = m.Varint();
+          if (t == (1 << 3 | 2)) {
+            PbReader lp{m.Bytes()};
+            std::string n, v;
+            while (lp.ok && !lp.b.empty()) {
+              uint64_t lt = lp.Varint();
+              (lt == (1 << 3 | 2) ? n : v) = lp.Bytes();
+            }
+            lbls += (lbls.empty() ? "{" : ",") + n + "=\"" + v + "\"";
+          } else if (t == (5 << 3 | 2)) {
+            std::string_view u = m.Bytes();
+            EXPECT_EQ(u.size(), 9u);
+            EXPECT_EQ(u[0], 0x09);
+            uint64_t bits = 0;
+            for (int i = 0; i < 8; ++i) bits |= uint64_t{static_cast<uint8_t>(u[1 + i])} << (8 * i);
+            double d;
+            std::memcpy(&d, &bits, sizeof(d));
+            char buf[64];
+            std::snprintf(buf, sizeof(buf), "%g", d);
+            val = buf;
+          } else if (t == (6 << 3 | 0)) {
+            ts = std::to_string(static_cast<int64_t>(m.Varint()));
+          } else {
+            ADD_FAILURE() << "unexpected Metric field tag " << t;
+            return out;
+          }
+        }
+        out += name + (lbls.empty() ? "" : lbls + "}") + " " + val + " " + ts + "\n";
+      } else {
+        ADD_FAILURE() << "unexpected MetricFamily field tag " << tag;
+        return out;
+      }
+    }
+    EXPECT_TRUE(fam.ok);
+  }
+  EXPECT_TRUE(top.ok);
+  return out;
+}
+
+TEST_F(FederateTest, ProtobufWhenAccepted) {
+  const std::string accept =
+      "Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+      "encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.1";
+  HttpReply r = Get(R"(/federate?match[]={job="api"}&match[]=up)", {accept});
+  ASSERT_EQ(r.code, 200) << r.body;
+  EXPECT_EQ(r.content_type,
+            "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+            "encoding=delimited");
+  EXPECT_EQ(DecodeFamilies(r.body),
+            "# TYPE http_requests_total untyped\n"
+            "http_requests_total{code=\"200\",job=\"api\",dc=\"eu\"} 200 1690000300000\n"
+            "http_requests_total{code=\"500\",job=\"api\",dc=\"eu\"} 20 1690000300000\n"
+            "# TYPE up untyped\n"
+            "up{instance=\"localhost:9090\",job=\"prometheus\",dc=\"eu\"} 1 1690000300000\n"
+            "up{instance=\"localhost:9100\",job=\"node\",dc=\"eu\"} 0 1690000300000\n");
+  // Text first in the header, or protobuf without the delimited encoding:
+  // the text format.
+  HttpReply t = Get("/federate?match[]=up", {"Accept: text/plain;version=0.0.4,"
+                                             "application/vnd.google.protobuf;proto=io."
+                                             "prometheus.client.MetricFamily;encoding=delimited"});
+  EXPECT_EQ(t.content_type, kTextType);
+  HttpReply c = Get("/federate?match[]=up", {"Accept: application/vnd.google.protobuf;proto=io."
+                                             "prometheus.client.MetricFamily;encoding=text"});
+  EXPECT_EQ(c.content_type, kTextType);
+}
+
 TEST_F(FederateTest, StaleOldAndEscaping) {
   HttpReply r = Get(R"(/federate?match[]={job=~"x|y"})");
   ASSERT_EQ(r.code, 200) << r.body;
@@ -208,16 +323,16 @@ TEST_F(FederateTest, Errors) {
 }
 
 TEST_F(FederateTest, GzipAndProtobufAccept) {
-  HttpReply plain = Get(R"(/federate?match[]={__name__=~".%2B"})");
+  const std::string pb =
+      "Accept: application/vnd.google.protobuf;"
+      "proto=io.prometheus.client.MetricFamily;encoding=delimited";
+  HttpReply plain = Get(R"(/federate?match[]={__name__=~".%2B"})", {pb});
   ASSERT_EQ(plain.code, 200);
   ASSERT_GT(plain.body.size(), 0u);
-  // A client asking for protobuf still gets the text format.
-  HttpReply r = Get(R"(/federate?match[]={__name__=~".%2B"})",
-                    {"Accept: application/vnd.google.protobuf;"
-                     "proto=io.prometheus.client.MetricFamily;encoding=delimited",
-                     "Accept-Encoding: gzip"});
+  // Gzip applies to the protobuf body too.
+  HttpReply r = Get(R"(/federate?match[]={__name__=~".%2B"})", {pb, "Accept-Encoding: gzip"});
   ASSERT_EQ(r.code, 200);
-  EXPECT_EQ(r.content_type, kTextType);
+  EXPECT_NE(r.content_type, kTextType);
   ASSERT_NE(r.headers.find("content-encoding: gzip"), std::string::npos) << r.headers;
   std::string out;
   ASSERT_TRUE(GzipDecompress(r.body, 1 << 20, &out).ok());
