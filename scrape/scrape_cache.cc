@@ -4,11 +4,10 @@
 
 namespace ward::scrape {
 
-ScrapeCache::Entry* ScrapeCache::Add(std::string_view series, labels::Labels lset, bool dropped) {
+ScrapeCache::Entry* ScrapeCache::Add(std::string_view series, bool dropped) {
   auto [it, inserted] = series_.try_emplace(std::string(series));
   Entry& e = it->second;
   if (!inserted) e = Entry();
-  e.lset = std::move(lset);
   e.dropped = dropped;
   return &e;
 }

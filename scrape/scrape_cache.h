@@ -1,7 +1,10 @@
 // ScrapeCache: per-target memory of the series a target exposes, keyed by the
 // raw series bytes of the exposition ("name{labels}" exactly as written), so
 // an unchanged line costs one hash-map probe: no parsing of labels, no label
-// hashing, no allocation. It also tracks which series each scrape produced
+// hashing, no allocation. An entry keeps the storage ref, not the labels
+// (the head has them): appends and staleness markers name the series by
+// ref, and only a ref the head has garbage-collected makes the scrape loop
+// build the labels again from the exposition. It also tracks which series each scrape produced
 // (generation counters, no per-scrape sets) to find series that went stale.
 // Not thread-safe: owned and used by one ScrapeLoop, one scrape at a time.
 #pragma once
@@ -12,7 +15,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "model/labels/labels.h"
 #include "storage/interface.h"
 
 namespace ward::scrape {
@@ -20,8 +22,7 @@ namespace ward::scrape {
 class ScrapeCache {
  public:
   struct Entry {
-    storage::SeriesRef ref = 0;    // storage hint, updated after each append
-    labels::Labels lset;           // final labels (after target labels and metric relabeling)
+    storage::SeriesRef ref = 0;    // storage ref, updated after each append; 0: none yet
     bool dropped = false;          // dropped by metric_relabel_configs: never appended
     uint64_t last_iter = 0;        // last scrape that exposed this series
     uint64_t stale_iter = 0;       // last scrape that tracked it for staleness
@@ -40,7 +41,7 @@ class ScrapeCache {
   }
 
   // Inserts (or replaces) the entry for `series`. Valid as for Get.
-  Entry* Add(std::string_view series, labels::Labels lset, bool dropped);
+  Entry* Add(std::string_view series, bool dropped);
 
   // Marks `e` as exposed by the current scrape; `track_staleness` is false
   // for samples with explicit timestamps (they never get stale markers

@@ -44,6 +44,9 @@ int64_t AlignScrapeTime(int64_t now_ms, int64_t interval_ms, int64_t* anchor_ms)
 
 namespace {
 
+// The labels argument of appends that name their series by ref alone.
+const labels::Labels kByRef;
+
 // Go's %.50s: at most 50 bytes.
 std::string Trunc50(std::string_view s) { return std::string(s.substr(0, 50)); }
 
@@ -299,8 +302,9 @@ void ScrapeLoop::WriteEndOfRunStaleness() {
   int64_t t = std::max(NowMs(), last_scrape_ms_ + 1);
   auto app = app_.NewAppender();
   cache_.ForEachCurrent([&](const ScrapeCache::Entry& e) {
-    // Rejections of markers (e.g. an older explicit timestamp) are harmless.
-    app->Append(e.ref, e.lset, t, storage::StaleNaN()).IgnoreError();
+    // Rejections of markers (e.g. an older explicit timestamp) are harmless;
+    // so is an unknown ref: the head dropped the series, nothing to end.
+    if (e.ref != 0) app->Append(e.ref, kByRef, t, storage::StaleNaN()).IgnoreError();
   });
   if (reported_once_) {
     for (int i = 0; i < kNumReport; ++i) {
@@ -329,8 +333,8 @@ void ScrapeLoop::Process(const HttpResponse& resp, int64_t start_ms) {
   }
   const bool ok = scrape_err.ok();
   cache_.EndScrape(ok, [&](const ScrapeCache::Entry& e) {
-    // Rejections of markers (e.g. an older explicit timestamp) are harmless.
-    app->Append(e.ref, e.lset, start_ms, storage::StaleNaN()).IgnoreError();
+    // As in WriteEndOfRunStaleness: rejections and unknown refs are harmless.
+    if (e.ref != 0) app->Append(e.ref, kByRef, start_ms, storage::StaleNaN()).IgnoreError();
   });
   Report(*app, start_ms, resp.duration, res, ok);
   Status cs = app->Commit();
@@ -376,13 +380,13 @@ ScrapeLoop::AppendResult ScrapeLoop::AppendBody(storage::Appender& app, std::str
     }
     ScrapeCache::Entry* ce = cache_.Get(series);
     bool is_new = false;
+    labels::Labels final_lset;  // built on a cache miss only
     if (ce == nullptr) {
       p.Metric(&scratch_);
       label_builds_.fetch_add(1, std::memory_order_relaxed);
-      labels::Labels final_lset;
       if (!MutateSampleLabels(scratch_, target_->labels(), cfg.honor_labels,
                               cfg.metric_relabel_configs, &final_lset)) {
-        cache_.MarkSeen(cache_.Add(series, labels::Labels(), true), false);
+        cache_.MarkSeen(cache_.Add(series, true), false);
         continue;
       }
       if (final_lset.MetricName().empty()) {
@@ -394,7 +398,7 @@ ScrapeLoop::AppendResult ScrapeLoop::AppendBody(storage::Appender& app, std::str
         r.err = std::move(ls);
         break;
       }
-      ce = cache_.Add(series, std::move(final_lset), false);
+      ce = cache_.Add(series, false);
       is_new = true;
     } else if (ce->dropped) {
       cache_.MarkSeen(ce, false);
@@ -407,7 +411,24 @@ ScrapeLoop::AppendResult ScrapeLoop::AppendBody(storage::Appender& app, std::str
       limit_hit = true;
       continue;
     }
-    Result<storage::SeriesRef> ref = app.Append(ce->ref, ce->lset, t, v);
+    // The cache keeps refs, not labels: build them again only when there is
+    // no ref yet (every earlier append was rejected) or the head no longer
+    // knows it (the series was garbage-collected).
+    auto rebuild = [&] {
+      p.Metric(&scratch_);
+      label_builds_.fetch_add(1, std::memory_order_relaxed);
+      if (!MutateSampleLabels(scratch_, target_->labels(), cfg.honor_labels,
+                              cfg.metric_relabel_configs, &final_lset)) {
+        final_lset = labels::Labels();
+      }
+    };
+    if (final_lset.empty() && ce->ref == 0) rebuild();
+    Result<storage::SeriesRef> ref =
+        app.Append(final_lset.empty() ? ce->ref : 0, final_lset.empty() ? kByRef : final_lset, t, v);
+    if (!ref.ok() && ref.status().code() == StatusCode::kInvalidArgument && final_lset.empty()) {
+      rebuild();
+      if (!final_lset.empty()) ref = app.Append(0, final_lset, t, v);
+    }
     if (ref.ok()) {
       ce->ref = *ref;
       ++appended;

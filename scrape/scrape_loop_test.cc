@@ -112,6 +112,28 @@ TEST_F(ScrapeLoopTest, UnchangedScrapeBuildsNoLabels) {
   EXPECT_EQ(loop->label_builds(), 101u);
 }
 
+TEST_F(ScrapeLoopTest, CachedSeriesAreAppendedByRefAndRebuiltWhenTheHeadForgetsThem) {
+  auto loop = Make(Job());
+  loop->Process(Resp("a 1\nb{x=\"y\"} 1\n"), 1000);
+  const int64_t by_ref = db_.by_ref_appends();
+  loop->Process(Resp("a 2\nb{x=\"y\"} 2\n"), 2000);
+  EXPECT_GE(db_.by_ref_appends() - by_ref, 2);  // the cache holds refs, not labels
+  EXPECT_EQ(loop->label_builds(), 2u);
+  // The storage drops every series (head garbage collection): the next
+  // scrape names them by labels again, with the same labels as before.
+  db_.ForgetRefs();
+  loop->Process(Resp("a 3\nb{x=\"y\"} 3\n"), 3000);
+  EXPECT_EQ(loop->label_builds(), 4u);
+  EXPECT_EQ(db_.Last(S("a")), 3);
+  EXPECT_EQ(db_.Last("{__name__=\"b\", instance=\"h:80\", job=\"j\", x=\"y\"}"), 3);
+  EXPECT_EQ(db_.Series(S("a")).size(), 3u);
+  EXPECT_EQ(db_.ref_mismatches(), 0);
+  // And by ref again afterwards.
+  loop->Process(Resp("a 4\nb{x=\"y\"} 4\n"), 4000);
+  EXPECT_EQ(loop->label_builds(), 4u);
+  EXPECT_EQ(db_.Last(S("a")), 4);
+}
+
 TEST_F(ScrapeLoopTest, VanishedSeriesGetStaleMarker) {
   auto loop = Make(Job());
   loop->Process(Resp("a 1\nb 1\n"), 1000);

@@ -159,6 +159,21 @@ class RecordingAppender : public storage::Appender {
   Result<storage::SeriesRef> Append(storage::SeriesRef ref, const labels::Labels& lset, int64_t t,
                                     double v) override {
     std::lock_guard<std::mutex> l(db_->mu_);
+    if (lset.empty()) {
+      // By ref alone, as the head allows; unknown refs fail as the head's do.
+      auto known = db_->ref_labels_.find(ref);
+      if (ref == 0 || known == db_->ref_labels_.end()) {
+        return Status::InvalidArgument("unknown series ref and no labels");
+      }
+      ++db_->by_ref_appends_;
+      return AppendLocked(ref, known->second, t, v);
+    }
+    return AppendLocked(ref, lset, t, v);
+  }
+
+  // REQUIRES: db_->mu_ held.
+  Result<storage::SeriesRef> AppendLocked(storage::SeriesRef ref, const labels::Labels& lset,
+                                          int64_t t, double v) {
     std::string key = lset.ToString();
     auto it = db_->refs_.find(key);
     if (ref != 0) {
@@ -167,9 +182,10 @@ class RecordingAppender : public storage::Appender {
     }
     storage::SeriesRef r;
     if (it == db_->refs_.end()) {
-      r = db_->refs_.size() + 1;
+      r = db_->next_ref_++;
       db_->refs_[key] = r;
       db_->ref_names_[r] = key;
+      db_->ref_labels_[r] = lset;
     } else {
       r = it->second;
     }
@@ -259,6 +275,15 @@ int64_t RecordingAppendable::rollbacks() const {
 int64_t RecordingAppendable::ref_mismatches() const {
   std::lock_guard<std::mutex> l(mu_);
   return ref_mismatches_;
+}
+int64_t RecordingAppendable::by_ref_appends() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return by_ref_appends_;
+}
+void RecordingAppendable::ForgetRefs() {
+  std::lock_guard<std::mutex> l(mu_);
+  refs_.clear();
+  ref_labels_.clear();
 }
 void RecordingAppendable::Clear() {
   std::lock_guard<std::mutex> l(mu_);

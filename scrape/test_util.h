@@ -60,7 +60,8 @@ struct RecordedSample {
 };
 
 // Records committed samples. Assigns refs per label set and checks that a
-// non-zero ref matches the labels passed with it. Rejects, like a TSDB head,
+// non-zero ref matches the labels passed with it; an append with a ref and
+// no labels resolves the ref, as the TSDB head does. Rejects, like a TSDB head,
 // samples older than the series' newest (kOutOfOrder) and same-timestamp
 // samples with a different value (kDuplicate).
 class RecordingAppendable : public storage::Appendable {
@@ -78,6 +79,11 @@ class RecordingAppendable : public storage::Appendable {
   int64_t rollbacks() const;
   // Appends that passed a ref that did not match their labels (must be 0).
   int64_t ref_mismatches() const;
+  // Appends that named their series by ref alone (empty labels).
+  int64_t by_ref_appends() const;
+  // Forgets every series ref, as a head does for series it garbage-collects:
+  // appends by ref alone then fail; appends with labels get new refs.
+  void ForgetRefs();
   void Clear();
 
  private:
@@ -85,9 +91,11 @@ class RecordingAppendable : public storage::Appendable {
   mutable std::mutex mu_;
   std::map<std::string, storage::SeriesRef> refs_;
   std::map<storage::SeriesRef, std::string> ref_names_;
+  std::map<storage::SeriesRef, labels::Labels> ref_labels_;  // refs still known
   std::map<storage::SeriesRef, std::pair<int64_t, double>> newest_;
   std::vector<RecordedSample> samples_;
-  int64_t commits_ = 0, rollbacks_ = 0, ref_mismatches_ = 0;
+  int64_t commits_ = 0, rollbacks_ = 0, ref_mismatches_ = 0, by_ref_appends_ = 0;
+  storage::SeriesRef next_ref_ = 1;
 };
 
 // Go-style text of a label set for lookups: {__name__="up", job="x"}.

@@ -36,11 +36,14 @@ class Appender {
   virtual ~Appender() = default;
 
   // Adds a sample. `ref` is the value a previous Append of the same series
-  // returned (a cache hint) or 0; when non-zero `lset` may be ignored.
+  // returned (a cache hint) or 0; when non-zero `lset` may be ignored, and
+  // may be empty: the series is then found by ref alone, and a ref the
+  // appendable no longer knows (its series was garbage-collected) fails
+  // with InvalidArgument, after which the caller retries with the labels.
   // Returns the series' ref. Rejections (out of order, duplicate, out of
   // bounds) come back as Status::Rejected with a subcode; the batch stays
   // usable and the other samples still commit.
-  // REQUIRES: lset sorted, no duplicate names, non-empty.
+  // REQUIRES: lset sorted, no duplicate names; non-empty when ref is 0.
   virtual Result<SeriesRef> Append(SeriesRef ref, const labels::Labels& lset, int64_t t_ms,
                                    double v) = 0;
 
