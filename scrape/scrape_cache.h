@@ -76,11 +76,37 @@ class ScrapeCache {
   size_t size() const { return series_.size(); }
   uint64_t iter() const { return iter_; }
 
+  // Metric metadata (TYPE, HELP, UNIT) of the families the target exposes,
+  // as Prometheus's scrape cache keeps it: set by the current scrape, kept
+  // for kForgetAfter scrapes after the family disappears.
+  struct Metadata {
+    std::string type = "unknown";
+    std::string help;
+    std::string unit;
+    uint64_t last_iter = 0;
+  };
+  // Each compares before writing: an unchanged line costs a probe, no
+  // allocation. `type` is a MetricTypeName ("counter", ...).
+  void SetType(std::string_view family, std::string_view type);
+  void SetHelp(std::string_view family, std::string_view help);
+  void SetUnit(std::string_view family, std::string_view unit);
+  // True when metadata changed since the last TakeMetadataChanged().
+  bool TakeMetadataChanged() {
+    bool c = metadata_changed_;
+    metadata_changed_ = false;
+    return c;
+  }
+  const absl::flat_hash_map<std::string, Metadata>& metadata() const { return metadata_; }
+
  private:
+  Metadata& MetadataEntry(std::string_view family);
+
   // Scrapes after which an unseen entry is forgotten.
   static constexpr uint64_t kForgetAfter = 10;
 
   absl::flat_hash_map<std::string, Entry> series_;
+  absl::flat_hash_map<std::string, Metadata> metadata_;
+  bool metadata_changed_ = false;
   uint64_t iter_ = 0;
   uint64_t last_good_ = 0;  // generation of the last successful scrape, 0 = none
 };
@@ -102,6 +128,14 @@ void ScrapeCache::EndScrape(bool success, Fn&& fn) {
     }
     if (cur - e.last_iter > kForgetAfter) {
       series_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = metadata_.begin(); it != metadata_.end();) {
+    if (cur - it->second.last_iter > kForgetAfter) {
+      metadata_.erase(it++);
+      metadata_changed_ = true;
     } else {
       ++it;
     }

@@ -315,6 +315,19 @@ void ScrapeLoop::WriteEndOfRunStaleness() {
   if (!s.ok()) log_.Warn("Writing staleness markers failed", {{"err", s}});
 }
 
+void ScrapeLoop::PublishMetadata() {
+  auto md = std::make_shared<Target::MetadataList>();
+  md->reserve(cache_.metadata().size());
+  for (const auto& [family, m] : cache_.metadata()) {
+    md->push_back({family, m.type, m.help, m.unit});
+  }
+  std::sort(md->begin(), md->end(),
+            [](const Target::MetricMetadata& a, const Target::MetricMetadata& b) {
+              return a.metric < b.metric;
+            });
+  target_->SetMetadata(std::move(md));
+}
+
 void ScrapeLoop::Process(const HttpResponse& resp, int64_t start_ms) {
   Status scrape_err = resp.status;
   auto app = app_.NewAppender();
@@ -336,6 +349,7 @@ void ScrapeLoop::Process(const HttpResponse& resp, int64_t start_ms) {
     // As in WriteEndOfRunStaleness: rejections and unknown refs are harmless.
     if (e.ref != 0) app->Append(e.ref, kByRef, start_ms, storage::StaleNaN()).IgnoreError();
   });
+  if (cache_.TakeMetadataChanged()) PublishMetadata();
   Report(*app, start_ms, resp.duration, res, ok);
   Status cs = app->Commit();
   if (!cs.ok()) {
@@ -366,7 +380,30 @@ ScrapeLoop::AppendResult ScrapeLoop::AppendBody(storage::Appender& app, std::str
       break;
     }
     if (*e == textparse::Entry::kEOF) break;
-    if (*e != textparse::Entry::kSeries) continue;
+    if (*e != textparse::Entry::kSeries) {
+      std::string_view family;
+      switch (*e) {
+        case textparse::Entry::kType: {
+          textparse::MetricType mt;
+          p.Type(&family, &mt);
+          cache_.SetType(family, textparse::MetricTypeName(mt));
+          break;
+        }
+        case textparse::Entry::kHelp:
+          p.Help(&family, &help_scratch_);
+          cache_.SetHelp(family, help_scratch_);
+          break;
+        case textparse::Entry::kUnit: {
+          std::string_view unit;
+          p.Unit(&family, &unit);
+          cache_.SetUnit(family, unit);
+          break;
+        }
+        default:
+          break;
+      }
+      continue;
+    }
     std::string_view series;
     std::optional<int64_t> pts;
     double v;

@@ -71,7 +71,10 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   // false, leaving *out alone, when the loop has not finished.
   bool TakeCache(ScrapeCache* out);
   // REQUIRES: Start() not called yet.
-  void AdoptCache(ScrapeCache cache) { cache_ = std::move(cache); }
+  void AdoptCache(ScrapeCache cache) {
+    cache_ = std::move(cache);
+    PublishMetadata();
+  }
 
   // While set, scrapes do not run and report up=0 with this error (the pool's
   // target_limit was exceeded). OK clears it.
@@ -107,6 +110,8 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   void FinishStop();
   int64_t AlignedScrapeTime(int64_t now_ms);
   void WriteEndOfRunStaleness();
+  // Hands the cache's metadata to the target (for the API).
+  void PublishMetadata();
 
   const std::shared_ptr<Target> target_;
   const std::shared_ptr<const config::ScrapeConfig> cfg_;
@@ -131,6 +136,7 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   std::chrono::steady_clock::time_point next_tick_;
   std::chrono::steady_clock::time_point last_tick_;
   labels::Labels scratch_;
+  std::string help_scratch_;  // unescaped HELP text, reused
   std::atomic<uint64_t> label_builds_{0};
 
   mutable std::mutex mu_;

@@ -246,6 +246,7 @@ std::vector<TargetInfo> ScrapePool::ActiveTargets() const {
     info.last_scrape_duration_seconds = std::chrono::duration<double>(h.last_duration).count();
     info.interval_ms = t.interval_ms();
     info.timeout_ms = t.timeout_ms();
+    info.metadata = t.metadata();
     out.push_back(std::move(info));
   }
   return out;

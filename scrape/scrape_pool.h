@@ -36,6 +36,8 @@ struct TargetInfo {
   double last_scrape_duration_seconds = 0;
   int64_t interval_ms = 0;
   int64_t timeout_ms = 0;
+  // TYPE/HELP/UNIT of the families the target exposed (null: none yet).
+  std::shared_ptr<const Target::MetadataList> metadata;
 };
 
 // A target dropped by relabeling, for /api/v1/targets?state=dropped.

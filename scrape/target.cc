@@ -265,6 +265,16 @@ Target::Health Target::health() const {
   return health_;
 }
 
+std::shared_ptr<const Target::MetadataList> Target::metadata() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return metadata_;
+}
+
+void Target::SetMetadata(std::shared_ptr<const MetadataList> md) {
+  std::lock_guard<std::mutex> l(mu_);
+  metadata_ = std::move(md);
+}
+
 void Target::SetHealth(int64_t start_ms, std::chrono::nanoseconds duration, const Status& err) {
   std::lock_guard<std::mutex> l(mu_);
   health_.health = err.ok() ? TargetHealth::kGood : TargetHealth::kBad;

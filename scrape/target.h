@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
 #include "model/labels/labels.h"
@@ -86,6 +87,18 @@ class Target {
   Health health() const;
   void SetHealth(int64_t start_ms, std::chrono::nanoseconds duration, const Status& err);
 
+  // The metric metadata of the target's last scrapes, sorted by metric name
+  // (for /api/v1/metadata and /api/v1/targets/metadata).
+  struct MetricMetadata {
+    std::string metric;
+    std::string type;
+    std::string help;
+    std::string unit;
+  };
+  using MetadataList = std::vector<MetricMetadata>;
+  std::shared_ptr<const MetadataList> metadata() const;
+  void SetMetadata(std::shared_ptr<const MetadataList> md);
+
  private:
   const labels::Labels internal_labels_;
   const labels::Labels public_labels_;
@@ -97,6 +110,7 @@ class Target {
 
   mutable std::mutex mu_;
   Health health_;  // guarded by mu_
+  std::shared_ptr<const MetadataList> metadata_;  // guarded by mu_; null: none yet
 };
 
 // The request for one scrape of `target`: URL, Accept from

@@ -1,12 +1,19 @@
-// /api/v1/targets, /scrape_pools, the empty rules/alerts/metadata shapes
+// /api/v1/targets, /scrape_pools, /targets/metadata, /metadata, the empty
+// rules/alerts shapes
 // and /api/v1/status/*.
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "promql/parser/lex.h"
 #include "scrape/manager.h"
 #include "scrape/target.h"
 #include "web/api/v1/handlers.h"
+#include "web/api/v1/params.h"
 
 namespace ward::web::api::v1 {
 
@@ -174,14 +181,121 @@ void API::ScrapePools(const Request& req, Response& resp) const {
   });
 }
 
-// ward keeps no metric metadata yet: the shapes Prometheus returns when it
-// has none.
+namespace {
+
+// Go's strconv.Atoi for the metadata limits ("" = -1, no limit).
+bool ParseMetadataLimit(std::string_view s, int64_t* out) {
+  *out = -1;
+  if (s.empty()) return true;
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (*b == '+') ++b;
+  auto [p, ec] = std::from_chars(b, e, *out);
+  return ec == std::errc() && p == e && b != e;
+}
+
+bool MatchesAll(const labels::Labels& ls, const std::vector<labels::Matcher>& ms) {
+  for (const labels::Matcher& m : ms) {
+    if (!m.Matches(ls.Get(m.name()))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// Metadata (TYPE, HELP, UNIT) the targets exposed in their last scrapes,
+// as Prometheus's scrape caches keep it.
 void API::TargetsMetadata(const Request& req, Response& resp) const {
-  WriteSuccess(resp, [](JsonWriter& w) { w.Raw("[]"); });
+  int64_t limit;
+  if (!ParseMetadataLimit(req.FormValue("limit"), &limit)) {
+    return WriteError(resp, ErrorType::kBadData, "limit must be a number");
+  }
+  std::vector<labels::Matcher> matchers;
+  if (std::string_view mt = req.FormValue("match_target"); !mt.empty()) {
+    auto sets = ParseMatchers({mt});
+    if (!sets.ok()) return WriteInvalidParam(resp, "match_target", sets.status().message());
+    matchers = std::move(sets.value().front());
+  }
+  std::string_view metric = req.FormValue("metric");
+  std::vector<scrape::TargetInfo> active;
+  if (opts_.scrape != nullptr) active = opts_.scrape->ActiveTargets();
+  WriteSuccess(resp, [&](JsonWriter& w) {
+    w.BeginArray();
+    int64_t n = 0;
+    for (const auto& t : active) {
+      if (limit >= 0 && n >= limit) break;
+      if (!matchers.empty() && !MatchesAll(t.labels, matchers)) continue;
+      if (t.metadata == nullptr) continue;
+      for (const auto& md : *t.metadata) {
+        if (!metric.empty() && md.metric != metric) continue;
+        w.BeginObject();
+        w.Key("target");
+        w.LabelSet(t.labels);
+        if (metric.empty()) {
+          w.Key("metric");
+          w.String(md.metric);
+        }
+        w.Key("type");
+        w.String(md.type);
+        w.Key("help");
+        w.String(md.help);
+        w.Key("unit");
+        w.String(md.unit);
+        w.EndObject();
+        ++n;
+      }
+    }
+    w.EndArray();
+  });
 }
 
 void API::Metadata(const Request& req, Response& resp) const {
-  WriteSuccess(resp, [](JsonWriter& w) { w.Raw("{}"); });
+  int64_t limit, per_metric;
+  if (!ParseMetadataLimit(req.FormValue("limit"), &limit)) {
+    return WriteError(resp, ErrorType::kBadData, "limit must be a number");
+  }
+  if (!ParseMetadataLimit(req.FormValue("limit_per_metric"), &per_metric)) {
+    return WriteError(resp, ErrorType::kBadData, "limit_per_metric must be a number");
+  }
+  std::string_view metric = req.FormValue("metric");
+  std::vector<scrape::TargetInfo> active;
+  if (opts_.scrape != nullptr) active = opts_.scrape->ActiveTargets();
+  // metric -> distinct (type, help, unit), in first-seen order.
+  std::map<std::string, std::vector<std::array<std::string, 3>>> by_metric;
+  for (const auto& t : active) {
+    if (t.metadata == nullptr) continue;
+    for (const auto& md : *t.metadata) {
+      if (!metric.empty() && md.metric != metric) continue;
+      auto& v = by_metric[md.metric];
+      std::array<std::string, 3> m{md.type, md.help, md.unit};
+      if (std::find(v.begin(), v.end(), m) == v.end()) v.push_back(std::move(m));
+    }
+  }
+  WriteSuccess(resp, [&](JsonWriter& w) {
+    w.BeginObject();
+    int64_t n = 0;
+    for (const auto& [name, list] : by_metric) {
+      if (limit >= 0 && n >= limit) break;
+      ++n;
+      w.Key(name);
+      w.BeginArray();
+      int64_t k = 0;
+      for (const auto& m : list) {
+        if (per_metric >= 0 && k >= per_metric) break;
+        ++k;
+        w.BeginObject();
+        w.Key("type");
+        w.String(m[0]);
+        w.Key("help");
+        w.String(m[1]);
+        w.Key("unit");
+        w.String(m[2]);
+        w.EndObject();
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+  });
 }
 
 // No rule manager is wired to the API yet: Prometheus's answers without rules.

@@ -18,7 +18,10 @@ class TargetsTest : public APIServerFixture {
   void SetUp() override {
     exporter_ =
         std::make_unique<scrape::testing::TestServer>([](const scrape::testing::TestRequest&) {
-          return scrape::testing::TestResponse{200, "text/plain; version=0.0.4", "m 1\n"};
+          return scrape::testing::TestResponse{
+              200, "text/plain; version=0.0.4",
+              "# HELP m A \\\\ gauge.\n# TYPE m gauge\nm 1\n# TYPE c counter\nc_total 2\n"
+              "u 3\n"};
         });
     scrape::Manager::Options mo;
     mo.registry = &scrape_registry_;
@@ -101,6 +104,55 @@ scrape_configs:
   EXPECT_NE(body.find(R"({"activeTargets":[],"droppedTargets":[],)"), std::string::npos) << body;
   EXPECT_EQ(Get("/api/v1/scrape_pools").body,
             R"({"status":"success","data":{"scrapePools":["self"]}})");
+}
+
+TEST_F(TargetsTest, MetadataFromTheLastScrapes) {
+  auto cfg = config::Load(R"(
+scrape_configs:
+  - job_name: self
+    scrape_interval: 100ms
+    scrape_timeout: 100ms
+)",
+                          "test.yml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  ASSERT_TRUE(manager_->ApplyConfig(cfg.value()).ok());
+  const std::string addr = exporter_->Address();
+  targetgroup::Group g;
+  g.source = "0";
+  g.targets = {labels::Labels({{"__address__", addr}})};
+  manager_->ApplyTargets({{"self", {g}}});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string body;
+  while (std::chrono::steady_clock::now() < deadline) {
+    body = Get("/api/v1/metadata").body;
+    if (body.find(R"("m":)") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // HELP unescaped; families without TYPE are absent; sorted by name.
+  EXPECT_EQ(body,
+            R"({"status":"success","data":{"c":[{"type":"counter","help":"","unit":""}],)"
+            R"("m":[{"type":"gauge","help":"A \\ gauge.","unit":""}]}})");
+  EXPECT_EQ(Get("/api/v1/metadata?metric=c").body,
+            R"({"status":"success","data":{"c":[{"type":"counter","help":"","unit":""}]}})");
+  EXPECT_EQ(Get("/api/v1/metadata?limit=1").body,
+            R"({"status":"success","data":{"c":[{"type":"counter","help":"","unit":""}]}})");
+  EXPECT_EQ(Get("/api/v1/metadata?metric=nope").body, R"({"status":"success","data":{}})");
+  HttpReply bad = Get("/api/v1/metadata?limit=x");
+  EXPECT_EQ(bad.code, 400);
+  EXPECT_EQ(bad.body, R"({"status":"error","errorType":"bad_data","error":"limit must be a number"})");
+
+  const std::string target = R"({"instance":")" + addr + R"(","job":"self"})";
+  EXPECT_EQ(Get("/api/v1/targets/metadata").body,
+            R"({"status":"success","data":[{"target":)" + target +
+                R"(,"metric":"c","type":"counter","help":"","unit":""},{"target":)" + target +
+                R"(,"metric":"m","type":"gauge","help":"A \\ gauge.","unit":""}]})");
+  EXPECT_EQ(Get("/api/v1/targets/metadata?metric=m&match_target={job=%22self%22}").body,
+            R"({"status":"success","data":[{"target":)" + target +
+                R"(,"type":"gauge","help":"A \\ gauge.","unit":""}]})");
+  EXPECT_EQ(Get("/api/v1/targets/metadata?match_target={job=%22other%22}").body,
+            R"({"status":"success","data":[]})");
+  HttpReply badsel = Get("/api/v1/targets/metadata?match_target={job=");
+  EXPECT_EQ(badsel.code, 400) << badsel.body;
 }
 
 TEST(GlobalURLTest, RewritesLocalhost) {
