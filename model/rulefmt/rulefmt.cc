@@ -12,6 +12,7 @@
 
 #include "config/decode.h"
 #include "promql/parser/parse.h"
+#include "template/expand.h"
 
 namespace ward::rulefmt {
 namespace {
@@ -210,6 +211,20 @@ void ValidateRule(const Rule& r, const RuleNodes& nd, std::vector<RuleError>* ou
   }
   for (const auto& [k, v] : r.annotations) {
     if (!IsValidLabelName(k)) out->push_back({"", "invalid annotation name: " + k});
+  }
+  // Alerting rules: every label and annotation must parse as a template.
+  if (!r.alert.empty()) {
+    const std::string name = "__alert_" + r.alert;
+    for (const auto& [k, v] : r.labels) {
+      if (Status st = tmpl::CheckSyntax(name, v); !st.ok()) {
+        out->push_back({"", "label " + ci::Quote(k) + ": " + std::string(st.message())});
+      }
+    }
+    for (const auto& [k, v] : r.annotations) {
+      if (Status st = tmpl::CheckSyntax(name, v); !st.ok()) {
+        out->push_back({"", "annotation " + ci::Quote(k) + ": " + std::string(st.message())});
+      }
+    }
   }
 }
 

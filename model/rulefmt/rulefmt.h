@@ -4,7 +4,8 @@
 // at once, one per line, each prefixed by the file name and worded as
 // promtool's `check rules` prints them, e.g.
 //   rules.yml: 5:15: group "g1", rule 1, "job:up:sum": could not parse expression: ...
-// Templates in labels/annotations are NOT validated yet.
+// Labels and annotations of alerting rules must parse as templates
+// (template/: Go's text/template with Prometheus's functions).
 // Pure functions; thread-safe.
 #pragma once
 

@@ -82,6 +82,14 @@ TEST(RulefmtTest, BadFilesReportPromtoolMessages) {
         "bad_rules.yml: 18:15: group \"g1\", rule 5, \"\": field 'expr' must be set in rule",
         "bad_rules.yml: 19:5: groupname: \"g1\" is repeated in the same file",
         "bad_rules.yml: 21:5: Groupname must not be empty"}},
+      // Wording checked against promtool 2.42's `check rules`.
+      {"bad_template.yml",
+       {"bad_template.yml: group \"g\", rule 1, \"A\": label \"severity\": template: "
+        "__alert_A:1: missing value for if",
+        "bad_template.yml: group \"g\", rule 1, \"A\": annotation \"summary\": template: "
+        "__alert_A:1: function \"nosuchfunc\" not defined",
+        "bad_template.yml: group \"g\", rule 2, \"B\": annotation \"summary\": template: "
+        "__alert_B:1: unclosed action"}},
       {"bad_top_field.yml",
        {"bad_top_field.yml: yaml: unmarshal errors:",
         "  line 1: field x not found in type rulefmt.RuleGroups"}},
