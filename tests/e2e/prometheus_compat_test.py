@@ -167,11 +167,14 @@ scrape_configs:
     blocks = []
 
     def have_blocks():
-        blocks[:] = [d for d in os.listdir(ward.data)
-                     if os.path.isfile(os.path.join(ward.data, d, "meta.json"))]
+        # Finished blocks only: a ULID directory with its meta.json (not a
+        # ".tmp-for-creation" one still being written).
+        blocks[:] = [d for d in os.listdir(ward.data) if len(d) == 26 and "." not in d and
+                     os.path.isfile(os.path.join(ward.data, d, "meta.json"))]
         return len(blocks) >= 2
     wait_until(have_blocks, 40, "ward to cut two blocks")
     assert ward.stop() == 0, ward.log()
+    have_blocks()
     raw = wardtool_dump(ward.data)
     ours = normalize_dump(raw)
     assert len(ours) > 100, f"ward stored only {len(ours)} series"
