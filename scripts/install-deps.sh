@@ -10,7 +10,14 @@ PKGS=(
   libboost1.81-dev libprotobuf-dev protobuf-compiler libsnappy-dev libzstd-dev
   libroaring-dev libxxhash-dev libcli11-dev zlib1g-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium  # web UI browser tests (tests/ui, driven by playwright-core)
 )
+
+# The UI build needs Node.js and npm; use the machine's when present (it may
+# come from outside Debian), else Debian's.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PKGS+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

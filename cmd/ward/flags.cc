@@ -36,6 +36,8 @@ Result<Flags> ParseFlags(int argc, char** argv, int* exit_code, std::string* out
                  "Maximum duration before timing out read of the request.");
   app.add_option("--web.cors.origin", f.web_cors_origin, "Regex for CORS origin.");
   app.add_option("--web.page-title", f.web_page_title, "Document title of the web UI.");
+  app.add_option("--web.dashboards.dir", f.web_dashboards_dir,
+                 "Directory with more dashboard YAML files for the web UI (ward).");
 
   app.add_option("--storage.tsdb.path", f.storage_tsdb_path, "Base path for metrics storage.");
   app.add_option("--storage.tsdb.retention.time", f.storage_tsdb_retention_time,
@@ -57,6 +59,11 @@ Result<Flags> ParseFlags(int argc, char** argv, int* exit_code, std::string* out
                f.storage_tsdb_no_lockfile, "Do not create lockfile in data directory.");
   app.add_option("--storage.tsdb.wal-sync-interval", f.storage_tsdb_wal_sync_interval,
                  "How often the WAL is flushed and fsynced (ward).");
+  app.add_flag(
+      "--storage.tsdb.memory-snapshot-on-shutdown,!--no-storage.tsdb.memory-snapshot-on-shutdown",
+      f.storage_tsdb_memory_snapshot_on_shutdown,
+      "Snapshot the head on shutdown and load it on start, skipping the WAL replay (ward; on by "
+      "default).");
 
   app.add_option("--rules.alert.for-outage-tolerance", f.rules_alert_for_outage_tolerance,
                  "Max time to tolerate outage for restoring \"for\" state of alert.");
@@ -64,6 +71,13 @@ Result<Flags> ParseFlags(int argc, char** argv, int* exit_code, std::string* out
                  "Minimum duration between alert and restored \"for\" state.");
   app.add_option("--rules.alert.resend-delay", f.rules_alert_resend_delay,
                  "Minimum amount of time to wait before resending an alert to Alertmanager.");
+  app.add_option("--alertmanager.notification-queue-capacity",
+                 f.alertmanager_notification_queue_capacity,
+                 "The capacity of the queue for pending Alertmanager notifications.");
+  app.add_flag("--alertmanager.drain-notification-queue-on-shutdown,"
+               "!--no-alertmanager.drain-notification-queue-on-shutdown",
+               f.alertmanager_drain_notification_queue_on_shutdown,
+               "Send any outstanding Alertmanager notifications when shutting down.");
 
   app.add_option("--query.lookback-delta", f.query_lookback_delta,
                  "The maximum lookback duration for retrieving metrics during expression "
@@ -95,6 +109,9 @@ Result<Flags> ParseFlags(int argc, char** argv, int* exit_code, std::string* out
     }
     return Status::InvalidArgument(es.str().empty() ? e.what() : es.str());
   }
+  // Prometheus's feature flag for what ward does by default: accepted, and
+  // dropped so that it is not reported as unknown.
+  std::erase(f.enable_feature, std::string("memory-snapshot-on-shutdown"));
   if (version) {
     *exit_code = 0;
     *out = std::string("ward, version ") + kVersion + "\n";

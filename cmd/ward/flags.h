@@ -25,6 +25,8 @@ struct Flags {
   std::string web_read_timeout = "5m";
   std::string web_cors_origin = ".*";
   std::string web_page_title = "Prometheus Time Series Collection and Processing Server";
+  // More dashboard YAML files for the UI (ward). Default: none.
+  std::string web_dashboards_dir;
 
   // Default: data/.
   std::string storage_tsdb_path = "data/";
@@ -39,10 +41,19 @@ struct Flags {
   // How often the WAL is fsynced (ward; Prometheus syncs on segment cut
   // and relies on the page cache otherwise). Default: 1s.
   std::string storage_tsdb_wal_sync_interval = "1s";
+  // Write a chunk snapshot of the head on shutdown and load it on start
+  // (fast restarts; tsdb/head_snapshot.h). Prometheus's
+  // --enable-feature=memory-snapshot-on-shutdown, which ward accepts as a
+  // no-op since it is on by default; --no-storage.tsdb.memory-snapshot-on-shutdown
+  // turns it off (snapshots are then neither written nor loaded).
+  // Default: true. Wired to tsdb::Options::memory_snapshot_on_shutdown.
+  bool storage_tsdb_memory_snapshot_on_shutdown = true;
 
   std::string rules_alert_for_outage_tolerance = "1h";
   std::string rules_alert_for_grace_period = "10m";
   std::string rules_alert_resend_delay = "1m";
+  int alertmanager_notification_queue_capacity = 10000;
+  bool alertmanager_drain_notification_queue_on_shutdown = true;
 
   std::string query_lookback_delta = "5m";
   std::string query_timeout = "2m";

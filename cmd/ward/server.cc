@@ -5,21 +5,28 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <tuple>
+#include <variant>
 
 #include "config/config.h"
 #include "cmd/ward/version.h"
 #include "discovery/manager.h"
+#include "notifier/manager.h"
 #include "promql/engine.h"
+#include "rules/manager.h"
 #include "scrape/manager.h"
+#include "template/alert.h"
 #include "tsdb/db.h"
 #include "tsdb/wlog/wlog.h"
 #include "util/metrics.h"
 #include "util/process.h"
 #include "web/api/v1/api.h"
 #include "web/server.h"
+#include "web/ui/ui.h"
 
 namespace ward {
 
@@ -188,7 +195,12 @@ Status Server::Start() {
     ::kill(::getpid(), SIGTERM);
   };
   web_ = std::make_unique<web::Server>(std::move(wopts));
+  WARD_RETURN_IF_ERROR(StartRules());
   RegisterAPI(eo);
+  web::ui::UIOptions ui;
+  ui.page_title = flags_.web_page_title;
+  ui.dashboards_dir = flags_.web_dashboards_dir;
+  web::ui::RegisterUI(*web_, std::move(ui));
   WARD_RETURN_IF_ERROR(web_->Start().WithContext("Unable to start web listener"));
   log_.Info("Start listening for connections", {{"address", flags_.web_listen_address}});
 
@@ -236,6 +248,7 @@ void Server::RegisterAPI(const promql::EngineOptions& eo) {
       {"web.read-timeout", f.web_read_timeout},
       {"web.cors.origin", f.web_cors_origin},
       {"web.page-title", f.web_page_title},
+      {"web.dashboards.dir", f.web_dashboards_dir},
       {"storage.tsdb.path", f.storage_tsdb_path},
       {"storage.tsdb.retention.time", f.storage_tsdb_retention_time},
       {"storage.tsdb.retention.size", f.storage_tsdb_retention_size},
@@ -248,6 +261,10 @@ void Server::RegisterAPI(const promql::EngineOptions& eo) {
       {"rules.alert.for-outage-tolerance", f.rules_alert_for_outage_tolerance},
       {"rules.alert.for-grace-period", f.rules_alert_for_grace_period},
       {"rules.alert.resend-delay", f.rules_alert_resend_delay},
+      {"alertmanager.notification-queue-capacity",
+       std::to_string(f.alertmanager_notification_queue_capacity)},
+      {"alertmanager.drain-notification-queue-on-shutdown",
+       b(f.alertmanager_drain_notification_queue_on_shutdown)},
       {"query.lookback-delta", f.query_lookback_delta},
       {"query.timeout", f.query_timeout},
       {"query.max-concurrency", std::to_string(f.query_max_concurrency)},
@@ -312,13 +329,121 @@ void Server::RegisterAPI(const promql::EngineOptions& eo) {
     return db->Delete(mint, maxt, ms);
   };
   api.clean_tombstones = [db] { return db->CleanTombstones(); };
+  api.rules = rules_.get();
+  notifier::Manager* n = notifier_.get();
+  api.alertmanagers = [n] {
+    std::vector<web::api::v1::AlertmanagerURL> out;
+    if (n == nullptr) return out;
+    for (const notifier::AlertmanagerInfo& am : n->Alertmanagers()) out.push_back({am.url, am.dropped});
+    return out;
+  };
   web::api::v1::RegisterAPI(*web_, std::move(api));
+}
+
+std::string Server::ExternalURL() const {
+  std::string u = flags_.web_external_url;
+  if (u.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "localhost");
+    std::string_view la = flags_.web_listen_address;
+    size_t colon = la.rfind(':');
+    std::string port = colon == std::string_view::npos ? "9090" : std::string(la.substr(colon + 1));
+    u = "http://" + std::string(host) + ":" + port + "/";
+  }
+  while (!u.empty() && u.back() == '/') u.pop_back();
+  return u;
+}
+
+labels::Labels Server::ExternalLabels() const {
+  std::lock_guard<std::mutex> l(ext_mu_);
+  return ext_labels_;
+}
+
+Status Server::StartRules() {
+  notifier::Options nopts;
+  nopts.queue_capacity = static_cast<size_t>(flags_.alertmanager_notification_queue_capacity);
+  nopts.drain_on_shutdown = flags_.alertmanager_drain_notification_queue_on_shutdown;
+  nopts.registry = &metrics::DefaultRegistry();
+  nopts.user_agent = std::string("ward/") + kVersion;
+  notifier_ = std::make_unique<notifier::Manager>(std::move(nopts));
+  WARD_RETURN_IF_ERROR(notifier_->ApplyConfig(config_));
+  notifier_->Run();
+  {
+    std::lock_guard<std::mutex> l(ext_mu_);
+    ext_labels_ = config_.global.external_labels;
+  }
+
+  auto ropts = std::make_shared<rules::Options>();
+  ropts->engine = engine_.get();
+  ropts->queryable = db_.get();
+  ropts->appendable = db_.get();
+  ropts->external_url = ExternalURL();
+  ropts->default_interval_ms = config_.global.evaluation_interval;
+  ropts->default_query_offset_ms = config_.global.rule_query_offset;
+  // Running groups read the offset of the current config at every evaluation.
+  ropts->default_query_offset_fn = [this] { return query_offset_ms_.load(); };
+  query_offset_ms_.store(config_.global.rule_query_offset);
+  ropts->registry = &metrics::DefaultRegistry();
+  for (auto [flag, name, out] :
+       {std::tuple{&flags_.rules_alert_for_outage_tolerance, "--rules.alert.for-outage-tolerance",
+                   &ropts->outage_tolerance_ms},
+        std::tuple{&flags_.rules_alert_for_grace_period, "--rules.alert.for-grace-period",
+                   &ropts->for_grace_period_ms},
+        std::tuple{&flags_.rules_alert_resend_delay, "--rules.alert.resend-delay",
+                   &ropts->resend_delay_ms}}) {
+    auto d = config::ParseDuration(*flag);
+    if (!d.ok()) return d.status().WithContext(name);
+    *out = *d;
+  }
+  // Label and annotation templates: $labels, $value, $externalLabels,
+  // $externalURL, and query() running instant queries at the rule's time.
+  promql::Engine* engine = engine_.get();
+  storage::Queryable* db = db_.get();
+  const std::string ext_url = ropts->external_url;
+  ropts->expand = [this, engine, db, ext_url](std::string_view name, std::string_view text,
+                                              const labels::Labels& ls, double value,
+                                              int64_t ts_ms) {
+    labels::Labels ext = ExternalLabels();
+    tmpl::AlertData d{&ls, value, &ext, ext_url, ts_ms};
+    tmpl::QueryFunc query =
+        [engine, db, ts_ms](std::string_view q) -> Result<std::vector<tmpl::QuerySample>> {
+      WARD_ASSIGN_OR_RETURN(promql::QueryResult r, engine->InstantQuery(*db, q, ts_ms));
+      std::vector<tmpl::QuerySample> out;
+      if (auto* vec = std::get_if<promql::Vector>(&r.value)) {
+        out.reserve(vec->size());
+        for (promql::Sample& s : *vec) out.push_back({std::move(s.metric), s.f});
+      } else if (auto* sc = std::get_if<promql::Scalar>(&r.value)) {
+        out.push_back({labels::Labels(), sc->v});
+      } else {
+        return Status::Execution("rule result is not a vector or scalar");
+      }
+      return out;
+    };
+    return tmpl::ExpandAlertText("__alert_" + std::string(name), text, d, query);
+  };
+  notifier::Manager* n = notifier_.get();
+  ropts->notify = [n](std::vector<notifier::Alert> alerts) { n->Send(std::move(alerts)); };
+  rules_ = std::make_unique<rules::Manager>(ropts);
+  Status st = rules_->Update(config_.global.evaluation_interval, config_.rule_files,
+                             config_.global.external_labels, ropts->external_url);
+  if (!st.ok()) return st.WithContext("Error loading rules");
+  return Status::OK();
 }
 
 Status Server::Reload() {
   std::lock_guard<std::mutex> l(reload_mu_);
   auto cfg = config::LoadFile(flags_.config_file);
   Status st = cfg.status();
+  if (st.ok() && notifier_) st = notifier_->ApplyConfig(*cfg);
+  if (st.ok()) {
+    std::lock_guard<std::mutex> el(ext_mu_);
+    ext_labels_ = cfg->global.external_labels;
+    query_offset_ms_.store(cfg->global.rule_query_offset);
+  }
+  if (st.ok() && rules_) {
+    st = rules_->Update(cfg->global.evaluation_interval, cfg->rule_files,
+                        cfg->global.external_labels, ExternalURL());
+  }
   if (st.ok() && scrape_) st = scrape_->ApplyConfig(*cfg);
   if (st.ok() && discovery_) st = discovery_->ApplyConfig(discovery::Manager::ScrapeSets(*cfg));
   if (!st.ok()) {
@@ -340,9 +465,14 @@ void Server::Shutdown() {
   if (web_) web_->SetReady(false);
   if (discovery_) discovery_->Stop();
   if (scrape_) scrape_->Stop();
+  // Rules stop before the notifier, which then drains what they queued.
+  if (rules_) rules_->Stop();
+  if (notifier_) notifier_->Stop();
   if (web_) web_->Stop();
   discovery_.reset();
   scrape_.reset();
+  rules_.reset();
+  notifier_.reset();
   if (db_) {
     Status st = db_->Close();
     if (!st.ok()) log_.Error("Error stopping storage", {{"err", st}});

@@ -3,7 +3,8 @@
 // `tsdb list`, `tsdb analyze` and `tsdb create-blocks-from openmetrics` work
 // on blocks (tsdb/tools);
 // `wardtool test promql PATH...` runs PromQL test scripts (promql/promqltest);
-// `wardtool check rules|config FILE...` validate rule and config files.
+// `wardtool check rules|config FILE...` validate rule and config files;
+// `wardtool test rules FILE...` runs rule unit tests (rules/unittest).
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include "cmd/wardtool/check.h"
 #include "cmd/wardtool/selector.h"
 #include "promql/promqltest/cli.h"
+#include "rules/unittest/unittest.h"
 #include "tsdb/dump.h"
 #include "tsdb/tools/tools.h"
 #include "util/log.h"
@@ -98,6 +100,29 @@ int main(int argc, char** argv) {
   test_promql->add_flag("--no-isolate", promql_no_isolate,
                         "Run files in this process instead of one child per file.");
 
+  CLI::App* test_rules = test->add_subcommand("rules", "Unit tests for rules.");
+  std::vector<std::string> test_rule_files;
+  ward::rules::unittest::Options rules_opts;
+  std::string rules_junit;
+  std::vector<std::string> rules_features;
+  test_rules->add_option("test-rule-file", test_rule_files, "The unit test file.")->required();
+  test_rules
+      ->add_option("--run", rules_opts.run,
+                   "If set, will only run test groups whose names match the regular expression. "
+                   "Can be specified multiple times.")
+      ->allow_extra_args(false);
+  test_rules->add_option("--junit", rules_junit, "File path to store JUnit XML test results.");
+  test_rules->add_flag("--ignore-unknown-fields", rules_opts.ignore_unknown_fields,
+                       "Ignore unknown fields in the test files.");
+  test_rules->add_flag("--debug", rules_opts.debug,
+                       "Enable unit test debugging: dump every series after each test group.");
+  test_rules
+      ->add_option("--enable-feature", rules_features,
+                   "Comma separated feature names to enable (promql-experimental-functions, "
+                   "promql-delayed-name-removal).")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+
   CLI::App* check = app.add_subcommand("check", "Check the resources for validity.");
   check->require_subcommand(1);
   CLI::App* check_rules = check->add_subcommand("rules", "Check if the rule files are valid or not.");
@@ -118,6 +143,42 @@ int main(int argc, char** argv) {
   }
   if (check_config->parsed()) {
     return ward::wardtool::CheckConfig(check_config_files, std::cout, std::cerr);
+  }
+  if (test_rules->parsed()) {
+    // promtool runs the rule manager with a no-op logger: rule errors show
+    // up in the test output, not as log lines.
+    ward::log::SetLevel(ward::log::Level::kError);
+    // As promtool's argument parser (kingpin ExistingFiles): missing files
+    // fail the command before any test runs.
+    for (const std::string& f : test_rule_files) {
+      std::error_code ec;
+      if (!std::filesystem::exists(f, ec)) {
+        std::fprintf(stderr, "wardtool: error: path '%s' does not exist, try --help\n", f.c_str());
+        return 1;
+      }
+    }
+    for (const std::string& f : rules_features) {
+      if (f == "promql-experimental-functions") {
+        rules_opts.experimental_functions = true;
+      } else if (f == "promql-delayed-name-removal") {
+        rules_opts.delayed_name_removal = true;
+      } else if (!f.empty()) {
+        std::fprintf(stderr, "  WARNING: Unknown feature passed to --enable-feature: %s\n",
+                     f.c_str());
+      }
+    }
+    std::vector<ward::rules::unittest::FileResult> results;
+    int rc = ward::rules::unittest::RulesUnitTest(test_rule_files, rules_opts, std::cout,
+                                                  std::cerr, &results);
+    if (!rules_junit.empty()) {
+      std::ofstream junit(rules_junit, std::ios::binary | std::ios::trunc);
+      junit << ward::rules::unittest::JUnitXML(results);
+      if (!junit) {
+        std::fprintf(stderr, "error: write %s: %s\n", rules_junit.c_str(), std::strerror(errno));
+        return 1;
+      }
+    }
+    return rc;
   }
   if (test_promql->parsed()) {
     promql_opts.run.at_variants = !promql_no_at;

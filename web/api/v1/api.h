@@ -23,6 +23,10 @@
 #include "storage/interface.h"
 #include "web/server.h"
 
+namespace ward::rules {
+class Manager;
+}  // namespace ward::rules
+
 namespace ward::scrape {
 class Manager;
 }
@@ -72,6 +76,12 @@ struct WALReplayStatus {
   int64_t current = 0;
 };
 
+// One Alertmanager for /alertmanagers.
+struct AlertmanagerURL {
+  std::string url;       // ".../api/v2/alerts"
+  bool dropped = false;  // dropped by relabeling
+};
+
 struct APIOptions {
   // What queries, series and labels read. Required; must outlive the server.
   storage::Queryable* db = nullptr;
@@ -116,6 +126,12 @@ struct APIOptions {
   // The configuration's external labels, added by /federate to series that
   // lack them. Optional (none). Called on worker threads: thread-safe.
   std::function<labels::Labels()> external_labels;
+  // Rule groups and alerting rules for /rules and /alerts. Optional
+  // (nullptr: none); must outlive the server.
+  rules::Manager* rules = nullptr;
+  // Alertmanagers for /alertmanagers. Optional (none). Called on worker
+  // threads: thread-safe.
+  std::function<std::vector<AlertmanagerURL>()> alertmanagers;
   // Answer 503 until the server is ready (Server::SetReady), as Prometheus
   // does while the TSDB opens. Default: true.
   bool require_ready = true;

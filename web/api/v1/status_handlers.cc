@@ -1,5 +1,4 @@
-// /api/v1/targets, /scrape_pools, /targets/metadata, /metadata, the empty
-// rules/alerts shapes
+// /api/v1/targets, /scrape_pools, /targets/metadata, /metadata
 // and /api/v1/status/*.
 #include <algorithm>
 #include <array>
@@ -295,21 +294,6 @@ void API::Metadata(const Request& req, Response& resp) const {
       w.EndArray();
     }
     w.EndObject();
-  });
-}
-
-// No rule manager is wired to the API yet: Prometheus's answers without rules.
-void API::Rules(const Request& req, Response& resp) const {
-  WriteSuccess(resp, [](JsonWriter& w) { w.Raw(R"({"groups":[]})"); });
-}
-
-void API::Alerts(const Request& req, Response& resp) const {
-  WriteSuccess(resp, [](JsonWriter& w) { w.Raw(R"({"alerts":[]})"); });
-}
-
-void API::Alertmanagers(const Request& req, Response& resp) const {
-  WriteSuccess(resp, [](JsonWriter& w) {
-    w.Raw(R"({"activeAlertmanagers":[],"droppedAlertmanagers":[]})");
   });
 }
 
