@@ -3,46 +3,10 @@
 
 #include <ctime>
 
+#include "util/gostr.h"
+
 namespace ward::notifier {
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-void AppendUnicodeEscape(unsigned cp, std::string* out) {
-  out->append("\\u");
-  out->push_back(kHex[(cp >> 12) & 0xf]);
-  out->push_back(kHex[(cp >> 8) & 0xf]);
-  out->push_back(kHex[(cp >> 4) & 0xf]);
-  out->push_back(kHex[cp & 0xf]);
-}
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid
-// (overlong forms, surrogates and code points past U+10FFFF are invalid).
-size_t ValidUTF8Len(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned c = b(i);
-  size_t n;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k) {
-    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
 
 void AppendLabelSet(const labels::Labels& ls, std::string* out) {
   out->push_back('{');
@@ -59,60 +23,7 @@ void AppendLabelSet(const labels::Labels& ls, std::string* out) {
 
 }  // namespace
 
-void AppendJSONString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out->append("\\\"");
-          break;
-        case '\\':
-          out->append("\\\\");
-          break;
-        case '\n':
-          out->append("\\n");
-          break;
-        case '\r':
-          out->append("\\r");
-          break;
-        case '\t':
-          out->append("\\t");
-          break;
-        case '<':
-        case '>':
-        case '&':
-          AppendUnicodeEscape(c, out);
-          break;
-        default:
-          if (c < 0x20) {
-            AppendUnicodeEscape(c, out);
-          } else {
-            out->push_back(static_cast<char>(c));
-          }
-      }
-      ++i;
-      continue;
-    }
-    size_t n = ValidUTF8Len(s, i);
-    if (n == 0) {
-      out->append("\\ufffd");
-      ++i;
-      continue;
-    }
-    // U+2028 and U+2029 break JavaScript string literals; Go escapes them.
-    if (n == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-        (static_cast<unsigned char>(s[i + 2]) & 0xFE) == 0xA8) {
-      AppendUnicodeEscape(0x2028 + (static_cast<unsigned char>(s[i + 2]) & 1), out);
-    } else {
-      out->append(s.data() + i, n);
-    }
-    i += n;
-  }
-  out->push_back('"');
-}
+void AppendJSONString(std::string_view s, std::string* out) { gostr::AppendJsonString(out, s); }
 
 void AppendRFC3339Millis(int64_t ms, std::string* out) {
   int64_t secs = ms / 1000;

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "util/gostr.h"
+
 namespace ward::promql {
 
 std::string_view ValueTypeName(const Value& v) {
@@ -67,40 +69,15 @@ std::vector<std::string> Annotations::Infos(std::string_view query) const {
 }
 
 std::string FormatFloatFixed(double f) {
-  if (std::isnan(f)) return "NaN";
-  if (std::isinf(f)) return f > 0 ? "+Inf" : "-Inf";
-  char buf[512];
-  auto r = std::to_chars(buf, buf + sizeof(buf), f, std::chars_format::fixed);
-  return std::string(buf, r.ptr);
+  std::string out;
+  gostr::AppendFloatF(&out, f);
+  return out;
 }
 
 std::string FormatFloatG(double f) {
-  if (std::isnan(f)) return "NaN";
-  if (std::isinf(f)) return f > 0 ? "+Inf" : "-Inf";
-  // Go's %g uses the shortest representation, switching to exponent form
-  // when the exponent is < -4 or >= the number of digits (21 for 'g' -1).
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof(buf), f, std::chars_format::scientific);
-  std::string sci(buf, r.ptr);
-  size_t e = sci.find('e');
-  int exp = std::stoi(sci.substr(e + 1));
-  std::string mant = sci.substr(0, e);
-  size_t ndigits = 0;
-  for (char c : mant)
-    if (c >= '0' && c <= '9') ndigits++;
-  int eprec = static_cast<int>(ndigits);
-  if (eprec > 21) eprec = 21;
-  if (exp < -4 || exp >= std::max(eprec, 21)) {
-    // Go prints e+06 style: at least two exponent digits.
-    std::string out = mant + "e";
-    out += exp < 0 ? "-" : "+";
-    int ae = std::abs(exp);
-    if (ae < 10) out += "0";
-    out += std::to_string(ae);
-    return out;
-  }
-  auto r2 = std::to_chars(buf, buf + sizeof(buf), f, std::chars_format::fixed);
-  return std::string(buf, r2.ptr);
+  std::string out;
+  gostr::AppendFloatV(&out, f);
+  return out;
 }
 
 }  // namespace ward::promql

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "util/gostr.h"
+
 namespace ward::tmpl::gofmt {
 namespace {
 
@@ -65,50 +67,7 @@ void Pad(std::string* out, std::string_view s, const Spec& sp, bool zero_ok = fa
 }
 
 void AppendQuoteRune(std::string* out, int32_t r) {
-  out->push_back('\'');
-  switch (r) {
-    case '\a':
-      out->append("\\a");
-      break;
-    case '\b':
-      out->append("\\b");
-      break;
-    case '\f':
-      out->append("\\f");
-      break;
-    case '\n':
-      out->append("\\n");
-      break;
-    case '\r':
-      out->append("\\r");
-      break;
-    case '\t':
-      out->append("\\t");
-      break;
-    case '\v':
-      out->append("\\v");
-      break;
-    case '\\':
-      out->append("\\\\");
-      break;
-    case '\'':
-      out->append("\\'");
-      break;
-    default:
-      if (r > 0x10ffff || (r >= 0xd800 && r < 0xe000)) r = 0xfffd;
-      if (IsPrintRune(r)) {
-        AppendRune(out, r);
-      } else if (r < 0x80) {
-        out->append("\\x");
-        out->push_back(kHexLower[(r >> 4) & 0xf]);
-        out->push_back(kHexLower[r & 0xf]);
-      } else {
-        char buf[16];
-        snprintf(buf, sizeof(buf), r <= 0xffff ? "\\u%04x" : "\\U%08x", static_cast<unsigned>(r));
-        out->append(buf);
-      }
-  }
-  out->push_back('\'');
+  gostr::AppendGoQuotedRune(out, r, gostr::GoPrintable::kWide);
 }
 
 // Integer formatting with Go's flags (sign, #, precision, zero padding).

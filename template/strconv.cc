@@ -7,206 +7,34 @@
 #include <cstring>
 
 #include "template/gofmt.h"
+#include "util/gostr.h"
 
 namespace ward::tmpl::gofmt {
 namespace {
 
-constexpr char kHexLower[] = "0123456789abcdef";
 constexpr char kHexUpper[] = "0123456789ABCDEF";
 
 }  // namespace
 
-bool IsPrintRune(int32_t r) {
-  if (r < 0x20 || r == 0x7f) return false;
-  if (r >= 0x80 && r < 0xa0) return false;  // C1 controls
-  if (r == 0xad) return false;              // soft hyphen
-  if (r == 0xa0) return false;              // no-break space (not IsPrint)
-  if (r >= 0xd800 && r < 0xe000) return false;
-  if (r == 0xfeff || r == 0xfffe || r == 0xffff) return false;
-  if (r >= 0x2000 && r <= 0x200f) return false;  // spaces and format chars
-  if (r >= 0x2028 && r <= 0x202f) return false;
-  if (r >= 0x2060 && r <= 0x206f) return false;
-  if (r == 0x3000) return false;
-  if (r > 0x10ffff) return false;
-  return true;
-}
+bool IsPrintRune(int32_t r) { return gostr::GoIsPrint(r, gostr::GoPrintable::kWide); }
 
 int32_t DecodeRune(std::string_view s, size_t i, int* width) {
   if (i >= s.size()) {
     *width = 0;
     return -1;
   }
-  unsigned char c = s[i];
-  if (c < 0x80) {
-    *width = 1;
-    return c;
-  }
-  int n;
-  int32_t r;
-  if ((c & 0xe0) == 0xc0) {
-    n = 2;
-    r = c & 0x1f;
-  } else if ((c & 0xf0) == 0xe0) {
-    n = 3;
-    r = c & 0x0f;
-  } else if ((c & 0xf8) == 0xf0) {
-    n = 4;
-    r = c & 0x07;
-  } else {
-    *width = 1;
-    return 0xfffd;
-  }
-  if (i + n > s.size()) {
-    *width = 1;
-    return 0xfffd;
-  }
-  for (int k = 1; k < n; ++k) {
-    unsigned char cc = s[i + k];
-    if ((cc & 0xc0) != 0x80) {
-      *width = 1;
-      return 0xfffd;
-    }
-    r = (r << 6) | (cc & 0x3f);
-  }
-  static constexpr int32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (r < kMin[n] || r > 0x10ffff || (r >= 0xd800 && r < 0xe000)) {
-    *width = 1;
-    return 0xfffd;
-  }
-  *width = n;
+  size_t w;
+  int32_t r = gostr::DecodeRune(s, i, &w);
+  *width = static_cast<int>(w);
   return r;
 }
 
-void AppendRune(std::string* out, int32_t r) {
-  if (r < 0 || r > 0x10ffff || (r >= 0xd800 && r < 0xe000)) r = 0xfffd;
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3f)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3f)));
-  }
-}
+void AppendRune(std::string* out, int32_t r) { gostr::AppendRune(out, r); }
 
-void AppendFloatShortest(std::string* out, double f) {
-  if (std::isnan(f)) {
-    out->append("NaN");
-    return;
-  }
-  if (std::isinf(f)) {
-    out->append(f > 0 ? "+Inf" : "-Inf");
-    return;
-  }
-  if (f == 0) {
-    out->append(std::signbit(f) ? "-0" : "0");
-    return;
-  }
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), f, std::chars_format::scientific);
-  std::string_view sci(buf, res.ptr - buf);  // e.g. -1.234567e+06
-  bool neg = sci[0] == '-';
-  if (neg) sci.remove_prefix(1);
-  size_t epos = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, epos)) {
-    if (c != '.') digits.push_back(c);
-  }
-  int exp = 0;
-  std::from_chars(sci.data() + epos + 1 + (sci[epos + 1] == '+' ? 1 : 0), sci.data() + sci.size(),
-                  exp);
-  if (neg) out->push_back('-');
-  if (exp < -4 || exp >= 6) {  // %e form, shortest digits
-    out->push_back(digits[0]);
-    if (digits.size() > 1) {
-      out->push_back('.');
-      out->append(digits, 1, std::string::npos);
-    }
-    out->push_back('e');
-    out->push_back(exp < 0 ? '-' : '+');
-    int ae = exp < 0 ? -exp : exp;
-    if (ae < 10) out->push_back('0');
-    out->append(std::to_string(ae));
-    return;
-  }
-  int dp = exp + 1;  // digits before the decimal point
-  if (dp <= 0) {
-    out->append("0.");
-    out->append(-dp, '0');
-    out->append(digits);
-  } else if (static_cast<size_t>(dp) >= digits.size()) {
-    out->append(digits);
-    out->append(dp - digits.size(), '0');
-  } else {
-    out->append(digits, 0, dp);
-    out->push_back('.');
-    out->append(digits, dp, std::string::npos);
-  }
-}
+void AppendFloatShortest(std::string* out, double f) { gostr::AppendFloatG(out, f); }
 
 void AppendQuote(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    int w;
-    int32_t r = DecodeRune(s, i, &w);
-    if (r == 0xfffd && w == 1) {
-      unsigned char c = s[i];
-      out->append("\\x");
-      out->push_back(kHexLower[c >> 4]);
-      out->push_back(kHexLower[c & 0xf]);
-      i += w;
-      continue;
-    }
-    i += w;
-    switch (r) {
-      case '"':
-        out->append("\\\"");
-        continue;
-      case '\\':
-        out->append("\\\\");
-        continue;
-      case '\a':
-        out->append("\\a");
-        continue;
-      case '\b':
-        out->append("\\b");
-        continue;
-      case '\f':
-        out->append("\\f");
-        continue;
-      case '\n':
-        out->append("\\n");
-        continue;
-      case '\r':
-        out->append("\\r");
-        continue;
-      case '\t':
-        out->append("\\t");
-        continue;
-      case '\v':
-        out->append("\\v");
-        continue;
-    }
-    if (IsPrintRune(r)) {
-      AppendRune(out, r);
-    } else if (r < 0x80) {
-      out->append("\\x");
-      out->push_back(kHexLower[(r >> 4) & 0xf]);
-      out->push_back(kHexLower[r & 0xf]);
-    } else {
-      char buf[16];
-      snprintf(buf, sizeof(buf), r <= 0xffff ? "\\u%04x" : "\\U%08x", static_cast<unsigned>(r));
-      out->append(buf);
-    }
-  }
-  out->push_back('"');
+  gostr::AppendGoQuoted(out, s, gostr::GoPrintable::kWide);
 }
 
 bool CanBackquote(std::string_view s) {

@@ -7,72 +7,15 @@
 #include <cstring>
 #include <limits>
 
+#include "util/gostr.h"
+
 namespace ward::metrics {
 
 // ---------------------------------------------------------------- formatting
 
 void AppendFloat(std::string* out, double v) {
-  if (std::isnan(v)) {
-    out->append("NaN");
-    return;
-  }
-  if (std::isinf(v)) {
-    out->append(v > 0 ? "+Inf" : "-Inf");
-    return;
-  }
-  if (v == 0) {
-    out->append(std::signbit(v) ? "-0" : "0");
-    return;
-  }
-  // Go's strconv.FormatFloat(v, 'g', -1, 64), which client_golang uses:
-  // the shortest digits that round-trip; exponent form when the decimal
-  // exponent is < -4 or >= 6 ("1e+06", "1.5e-05"), else plain ("123.25").
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  std::string_view sci(buf, res.ptr - buf);  // e.g. "-1.2345e+06"
-  if (sci[0] == '-') {
-    out->push_back('-');
-    sci.remove_prefix(1);
-  }
-  size_t epos = sci.find('e');
-  int exp = 0;
-  const char* ebegin = sci.data() + epos + 1;
-  if (*ebegin == '+') ++ebegin;
-  std::from_chars(ebegin, sci.data() + sci.size(), exp);
-  char digits[32];
-  size_t nd = 0;
-  for (char c : sci.substr(0, epos)) {
-    if (c != '.') digits[nd++] = c;
-  }
-  if (exp < -4 || exp >= 6) {
-    out->push_back(digits[0]);
-    if (nd > 1) {
-      out->push_back('.');
-      out->append(digits + 1, nd - 1);
-    }
-    out->push_back('e');
-    out->push_back(exp < 0 ? '-' : '+');
-    int ae = exp < 0 ? -exp : exp;
-    if (ae < 10) out->push_back('0');
-    out->append(std::to_string(ae));
-    return;
-  }
-  // %f form with exactly the shortest digits.
-  if (exp < 0) {
-    out->append("0.");
-    out->append(static_cast<size_t>(-exp - 1), '0');
-    out->append(digits, nd);
-  } else {
-    size_t int_digits = static_cast<size_t>(exp) + 1;
-    if (nd <= int_digits) {
-      out->append(digits, nd);
-      out->append(int_digits - nd, '0');
-    } else {
-      out->append(digits, int_digits);
-      out->push_back('.');
-      out->append(digits + int_digits, nd - int_digits);
-    }
-  }
+  // Go's strconv.FormatFloat(v, 'g', -1, 64), which client_golang uses.
+  gostr::AppendFloatG(out, v);
 }
 
 namespace {

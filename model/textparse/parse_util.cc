@@ -8,6 +8,8 @@
 #include <limits>
 #include <system_error>
 
+#include "util/gostr.h"
+
 namespace ward::textparse::internal {
 
 std::string_view TokenName(Token t) {
@@ -118,12 +120,6 @@ bool DecodeRune(const unsigned char* p, size_t n, uint32_t* r, size_t* w) {
   return false;
 }
 
-void AppendHexByte(std::string* out, const char* prefix, unsigned v, int width) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, width == 2 ? "%s%02x" : "%s%04x", prefix, v);
-  out->append(buf);
-}
-
 }  // namespace
 
 bool ParseGoFloat(std::string_view s, double* out, std::string* err) {
@@ -213,58 +209,7 @@ bool ParseGoInt64(std::string_view s, int64_t* out, std::string* err) {
 }
 
 void AppendGoQuoted(std::string* out, std::string_view s) {
-  out->push_back('"');
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size();
-  for (size_t i = 0; i < n;) {
-    unsigned char c = p[i];
-    if (c >= 0x20 && c < 0x7f) {
-      if (c == '"' || c == '\\') out->push_back('\\');
-      out->push_back(static_cast<char>(c));
-      i++;
-      continue;
-    }
-    uint32_t r;
-    size_t w;
-    if (!DecodeRune(p + i, n - i, &r, &w)) {
-      AppendHexByte(out, "\\x", c, 2);
-      i++;
-      continue;
-    }
-    if (w == 1) {
-      switch (c) {
-        case '\a':
-          out->append("\\a");
-          break;
-        case '\b':
-          out->append("\\b");
-          break;
-        case '\f':
-          out->append("\\f");
-          break;
-        case '\n':
-          out->append("\\n");
-          break;
-        case '\r':
-          out->append("\\r");
-          break;
-        case '\t':
-          out->append("\\t");
-          break;
-        case '\v':
-          out->append("\\v");
-          break;
-        default:
-          AppendHexByte(out, "\\x", c, 2);
-      }
-    } else if ((r >= 0x80 && r <= 0x9f) || r == 0xad || r == 0x2028 || r == 0x2029 || r == 0xfeff) {
-      AppendHexByte(out, "\\u", r, 4);
-    } else {
-      out->append(s.data() + i, w);
-    }
-    i += w;
-  }
-  out->push_back('"');
+  gostr::AppendGoQuoted(out, s, gostr::GoPrintable::kNarrow);
 }
 
 std::string GoQuote(std::string_view s) {
@@ -328,53 +273,9 @@ void Unescape(std::string_view in, bool help, std::string* out) {
 }
 
 std::string FormatOpenMetricsFloat(double f) {
-  if (std::isnan(f)) return "NaN";
-  if (std::isinf(f)) return f > 0 ? "+Inf" : "-Inf";
-  // Shortest round-trip digits laid out as Go's strconv.FormatFloat(f, 'g',
-  // -1, 64): exponent form when the decimal exponent is < -4 or >= 6.
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, f, std::chars_format::scientific);
-  std::string_view sci(buf, res.ptr - buf);
-  bool neg = false;
-  if (!sci.empty() && sci[0] == '-') {
-    neg = true;
-    sci.remove_prefix(1);
-  }
-  size_t epos = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, epos)) {
-    if (c != '.') digits.push_back(c);
-  }
-  int exp = std::atoi(std::string(sci.substr(epos + 1)).c_str());
-  const int nd = static_cast<int>(digits.size());
-  const int dp = exp + 1;
-  const int eprec = 6;
   std::string out;
-  if (neg) out.push_back('-');
-  if (exp < -4 || exp >= eprec) {
-    out.push_back(digits[0]);
-    if (nd > 1) {
-      out.push_back('.');
-      out.append(digits, 1, std::string::npos);
-    }
-    out.push_back('e');
-    out.push_back(exp < 0 ? '-' : '+');
-    int ax = exp < 0 ? -exp : exp;
-    if (ax < 10) out.push_back('0');
-    out.append(std::to_string(ax));
-  } else if (dp <= 0) {
-    out.append("0.");
-    out.append(static_cast<size_t>(-dp), '0');
-    out.append(digits);
-  } else if (dp >= nd) {
-    out.append(digits);
-    out.append(static_cast<size_t>(dp - nd), '0');
-  } else {
-    out.append(digits, 0, dp);
-    out.push_back('.');
-    out.append(digits, dp, std::string::npos);
-  }
-  if (out.find_first_of(".e") == std::string::npos) out.append(".0");
+  gostr::AppendFloatG(&out, f);
+  if (std::isfinite(f) && out.find_first_of(".e") == std::string::npos) out.append(".0");
   return out;
 }
 

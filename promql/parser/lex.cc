@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "absl/strings/str_format.h"
+#include "util/gostr.h"
 
 namespace ward::promql::parser {
 
@@ -44,32 +45,7 @@ size_t RuneLen(std::string_view s, size_t i) {
 }
 
 // Length of the valid UTF-8 sequence at s[i], or 0 if invalid.
-size_t ValidRuneLen(std::string_view s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  size_t n;
-  uint32_t r;
-  if ((c >> 5) == 0x6) {
-    n = 2, r = c & 0x1F;
-  } else if ((c >> 4) == 0xE) {
-    n = 3, r = c & 0x0F;
-  } else if ((c >> 3) == 0x1E) {
-    n = 4, r = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc >> 6) != 0x2) return 0;
-    r = (r << 6) | (cc & 0x3F);
-  }
-  if ((n == 2 && r < 0x80) || (n == 3 && r < 0x800) || (n == 4 && r < 0x10000) || r > 0x10FFFF ||
-      (r >= 0xD800 && r <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
-}
+size_t ValidRuneLen(std::string_view s, size_t i) { return gostr::ValidUtf8Len(s, i); }
 
 // Go's %#U of the rune at s[i]: "U+0063 'c'".
 std::string GoRuneU(std::string_view s, size_t i) {
@@ -509,25 +485,15 @@ class Lexer {
 std::vector<Token> Lex(std::string_view input) { return Lexer(input).Run(); }
 
 std::string FormatGoFloat(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (v == 0) return std::signbit(v) ? "-0" : "0";
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string sci(buf, r.ptr);
-  size_t e = sci.find('e');
-  int exp = std::atoi(sci.c_str() + e + 1);
-  if (exp < -4 || exp >= 6) return sci;
-  r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-  return std::string(buf, r.ptr);
+  std::string out;
+  gostr::AppendFloatG(&out, v);
+  return out;
 }
 
 std::string FormatFloatF(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[400];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-  return std::string(buf, r.ptr);
+  std::string out;
+  gostr::AppendFloatF(&out, v);
+  return out;
 }
 
 std::string FormatDuration(int64_t ms) {
@@ -599,25 +565,6 @@ Result<int64_t> ParsePromDuration(std::string_view s) {
 
 namespace {
 
-void AppendUtf8(std::string* out, uint32_t r) {
-  if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = 0xFFFD;
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3F)));
-  }
-}
-
 int HexVal(char c) {
   if (IsDigit(c)) return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -628,63 +575,7 @@ int HexVal(char c) {
 }  // namespace
 
 void AppendGoQuoted(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      size_t n = ValidRuneLen(s, i);
-      if (n == 0) {
-        out->append("\\x");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 0xF]);
-        ++i;
-      } else {
-        out->append(s.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    ++i;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\a':
-        out->append("\\a");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\v':
-        out->append("\\v");
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          out->append("\\x");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xF]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
+  gostr::AppendGoQuoted(out, s, gostr::GoPrintable::kAscii);
 }
 
 Result<std::string> GoUnquote(std::string_view s) {
@@ -760,7 +651,7 @@ Result<std::string> GoUnquote(std::string_view s) {
           out.push_back(static_cast<char>(v));
         } else {
           if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return bad();
-          AppendUtf8(&out, v);
+          gostr::AppendRune(&out, static_cast<int32_t>(v));
         }
         break;
       }

@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "util/gostr.h"
+
 namespace ward::web::ui {
 
 namespace {
@@ -232,37 +234,10 @@ Status ParseRoot(const YAML::Node &root, Dashboard *d) {
 }
 
 // JSON string literal; control bytes as \u00XX, < > & escaped so the output
-// is safe to inline in HTML.
+// is safe to inline in HTML. Bytes >= 0x80 are copied as they are.
 void Str(std::string *out, std::string_view s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-    case '"':
-      out->append("\\\"");
-      break;
-    case '\\':
-      out->append("\\\\");
-      break;
-    case '\n':
-      out->append("\\n");
-      break;
-    case '\t':
-      out->append("\\t");
-      break;
-    case '\r':
-      out->append("\\r");
-      break;
-    default:
-      if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-        char buf[8];
-        std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-        out->append(buf);
-      } else {
-        out->push_back(static_cast<char>(c));
-      }
-    }
-  }
-  out->push_back('"');
+  gostr::AppendJsonString(out, s,
+                          {.escape_html = true, .check_utf8 = false});
 }
 
 void Field(std::string *out, std::string_view key, std::string_view value,

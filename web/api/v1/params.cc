@@ -6,6 +6,7 @@
 
 #include "promql/parser/lex.h"
 #include "promql/parser/parse.h"
+#include "util/gostr.h"
 
 namespace ward::web::api::v1 {
 
@@ -111,7 +112,7 @@ std::string CannotParse(std::string_view s, std::string_view what) {
 
 std::string GoQuote(std::string_view s) {
   std::string out;
-  promql::parser::AppendGoQuoted(&out, s);
+  gostr::AppendGoQuoted(&out, s, gostr::GoPrintable::kAscii);  // as the PromQL parser quotes
   return out;
 }
 
