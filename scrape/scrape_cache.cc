@@ -2,10 +2,17 @@
 
 #include <utility>
 
+#include <xxhash.h>
+
 namespace ward::scrape {
 
+ScrapeCache::Key ScrapeCache::KeyOf(std::string_view series) {
+  XXH128_hash_t h = XXH3_128bits(series.data(), series.size());
+  return Key{h.low64, h.high64};
+}
+
 ScrapeCache::Entry* ScrapeCache::Add(std::string_view series, bool dropped) {
-  auto [it, inserted] = series_.try_emplace(std::string(series));
+  auto [it, inserted] = series_.try_emplace(KeyOf(series));
   Entry& e = it->second;
   if (!inserted) e = Entry();
   e.dropped = dropped;
