@@ -195,28 +195,63 @@ EvalValue Evaluator::EvalVectorSelector(const Expr& e, const parser::VectorSelec
     CountSamples(total);
     return r;
   }
-  Matrix loaded = Load(vs, min_ref - lookback + 1, max_ref, /*keep_stale=*/true);
+  // One pass per series straight from storage: at each step the newest
+  // sample at or before the step, if it is within the lookback delta and
+  // not a stale marker. Only the output is held, never the raw samples of
+  // every selected series at once.
+  const int64_t mint = min_ref - lookback + 1;
+  const int64_t maxt = max_ref;
+  storage::SelectHints hints;
+  hints.start_ms = mint;
+  hints.end_ms = maxt;
+  std::unique_ptr<storage::SeriesSet> ss = ctx_->querier->Select(false, &hints, vs.matchers);
   EvalValue r;
   r.type = ValueType::kVector;
   int64_t total = 0;
-  for (Series& s : loaded) {
+  while (ss->Next()) {
+    CheckDeadline();
+    const storage::Series& s = ss->At();
+    std::unique_ptr<storage::SampleIterator> it = s.Iterator();
+    // `next` is the first sample not yet consumed (t within [mint, maxt]).
+    FPoint cur{0, 0}, next{0, 0};
+    bool have_cur = false;
+    auto advance = [&](storage::ValueType vt) {
+      while (vt != storage::ValueType::kNone) {
+        if (vt != storage::ValueType::kFloat) {
+          ThrowExec("native histograms are not supported by this engine (series " +
+                    s.Labels().ToString() + ")");
+        }
+        it->At(&next.t, &next.f);
+        if (next.t > maxt) return false;
+        if (next.t >= mint) return true;
+        vt = it->Next();
+      }
+      return false;
+    };
+    bool have_next = advance(it->Seek(mint));
     Series out;
-    const std::vector<FPoint>& pts = s.floats;
-    size_t j = 0;  // first point with t > ref is at j (pts[j-1] is the candidate)
     for (int64_t ts = start_; ts <= end_; ts += interval_) {
       const int64_t ref = (at ? *at : ts) - offset;
-      while (j < pts.size() && pts[j].t <= ref) j++;
-      if (j == 0) continue;
-      const FPoint& p = pts[j - 1];
-      if (p.t <= ref - lookback) continue;
-      if (storage::IsStaleNaN(p.f)) continue;
-      out.floats.push_back({ts, p.f});
+      while (have_next && next.t <= ref) {
+        cur = next;
+        have_cur = true;
+        have_next = advance(it->Next());
+      }
+      if (!have_cur) continue;
+      if (cur.t <= ref - lookback) continue;
+      if (storage::IsStaleNaN(cur.f)) continue;
+      out.floats.push_back({ts, cur.f});
     }
+    Status st = it->Err();
+    if (!st.ok()) throw EvalError{Status::Execution(st.ToString())};
     if (out.floats.empty()) continue;
     total += out.floats.size();
-    out.metric = std::move(s.metric);
+    out.metric = s.Labels();
     r.mat.push_back(std::move(out));
   }
+  Status st = ss->Err();
+  if (!st.ok()) throw EvalError{Status::Execution(st.ToString())};
+  for (const std::string& w : ss->Warnings()) ctx_->annos.AddWarning(w, -1);
   CountSamples(total);
   return r;
 }
