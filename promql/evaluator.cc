@@ -84,6 +84,29 @@ std::optional<int64_t> Evaluator::At(const parser::VectorSelector& vs) const {
   return ResolveAt(*ctx_, vs.timestamp_ms, vs.start_or_end);
 }
 
+void Evaluator::LoadSeries(const storage::Series& s, int64_t mint, int64_t maxt, bool keep_stale,
+                           Series* out) {
+  out->metric = s.Labels();
+  out->floats.clear();
+  out->drop_name = false;
+  std::unique_ptr<storage::SampleIterator> it = s.Iterator();
+  storage::ValueType vt = it->Seek(mint);
+  while (vt != storage::ValueType::kNone) {
+    if (vt != storage::ValueType::kFloat) {
+      ThrowExec("native histograms are not supported by this engine (series " +
+                out->metric.ToString() + ")");
+    }
+    int64_t t;
+    double v;
+    it->At(&t, &v);
+    if (t > maxt) break;
+    if (t >= mint && (keep_stale || !storage::IsStaleNaN(v))) out->floats.push_back({t, v});
+    vt = it->Next();
+  }
+  Status st = it->Err();
+  if (!st.ok()) throw EvalError{Status::Execution(st.ToString())};
+}
+
 Matrix Evaluator::Load(const parser::VectorSelector& vs, int64_t mint, int64_t maxt,
                        bool keep_stale) {
   storage::SelectHints hints;
@@ -94,25 +117,8 @@ Matrix Evaluator::Load(const parser::VectorSelector& vs, int64_t mint, int64_t m
   int64_t total = 0;
   while (ss->Next()) {
     CheckDeadline();
-    const storage::Series& s = ss->At();
     Series series;
-    series.metric = s.Labels();
-    std::unique_ptr<storage::SampleIterator> it = s.Iterator();
-    storage::ValueType vt = it->Seek(mint);
-    while (vt != storage::ValueType::kNone) {
-      if (vt != storage::ValueType::kFloat) {
-        ThrowExec("native histograms are not supported by this engine (series " +
-                  series.metric.ToString() + ")");
-      }
-      int64_t t;
-      double v;
-      it->At(&t, &v);
-      if (t > maxt) break;
-      if (t >= mint && (keep_stale || !storage::IsStaleNaN(v))) series.floats.push_back({t, v});
-      vt = it->Next();
-    }
-    Status st = it->Err();
-    if (!st.ok()) throw EvalError{Status::Execution(st.ToString())};
+    LoadSeries(ss->At(), mint, maxt, keep_stale, &series);
     if (series.floats.empty()) continue;
     total += series.floats.size();
     out.push_back(std::move(series));
@@ -122,6 +128,27 @@ Matrix Evaluator::Load(const parser::VectorSelector& vs, int64_t mint, int64_t m
   for (const std::string& w : ss->Warnings()) ctx_->annos.AddWarning(w, -1);
   CountSamples(total);
   return out;
+}
+
+bool Evaluator::NextRangeSeries(RangeSource* src, Series* out) {
+  if (!src->set) {
+    if (src->next_index >= src->series.size()) return false;
+    *out = std::move(src->series[src->next_index++]);
+    return true;
+  }
+  while (src->set->Next()) {
+    CheckDeadline();
+    LoadSeries(src->set->At(), src->mint, src->maxt, /*keep_stale=*/false, out);
+    if (out->floats.empty()) continue;
+    CountSamples(static_cast<int64_t>(out->floats.size()));
+    return true;
+  }
+  Status st = src->set->Err();
+  if (!st.ok()) throw EvalError{Status::Execution(st.ToString())};
+  for (const std::string& w : src->set->Warnings()) ctx_->annos.AddWarning(w, -1);
+  src->set.reset();
+  src->next_index = src->series.size();  // exhausted
+  return false;
 }
 
 EvalValue Evaluator::ScalarConst(double v) {
@@ -256,7 +283,7 @@ EvalValue Evaluator::EvalVectorSelector(const Expr& e, const parser::VectorSelec
   return r;
 }
 
-Evaluator::RangeSource Evaluator::LoadRange(const Expr& arg_in) {
+Evaluator::RangeSource Evaluator::LoadRange(const Expr& arg_in, bool stream) {
   const Expr* arg = UnwrapParens(&arg_in);
   RangeSource src;
   src.arg = arg;
@@ -271,8 +298,16 @@ Evaluator::RangeSource Evaluator::LoadRange(const Expr& arg_in) {
     if (vs.smoothed) src.extend_fwd = ctx_->lookback;
     const int64_t min_ref = (src.at_ms ? *src.at_ms : start_) - src.offset_ms;
     const int64_t max_ref = (src.at_ms ? *src.at_ms : end_) - src.offset_ms;
-    src.series = Load(vs, min_ref - src.range_ms - src.extend_back + 1, max_ref + src.extend_fwd,
-                      /*keep_stale=*/false);
+    src.mint = min_ref - src.range_ms - src.extend_back + 1;
+    src.maxt = max_ref + src.extend_fwd;
+    if (stream) {
+      storage::SelectHints hints;
+      hints.start_ms = src.mint;
+      hints.end_ms = src.maxt;
+      src.set = ctx_->querier->Select(false, &hints, vs.matchers);
+    } else {
+      src.series = Load(vs, src.mint, src.maxt, /*keep_stale=*/false);
+    }
     return src;
   }
   if (auto* sq = arg->As<parser::SubqueryExpr>()) {

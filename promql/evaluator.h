@@ -122,6 +122,12 @@ class Evaluator {
   // the window parameters. Used by functions over range vectors.
   struct RangeSource {
     Matrix series;  // raw points (stale markers removed), sorted by time
+    // Streaming mode (LoadRange with stream=true over a matrix selector):
+    // `series` stays empty and Next() reads one series at a time from
+    // `set` over [mint, maxt].
+    std::unique_ptr<storage::SeriesSet> set;
+    int64_t mint = 0, maxt = 0;
+    size_t next_index = 0;  // materialized mode: the next element of `series`
     int64_t range_ms = 0;
     int64_t offset_ms = 0;
     std::optional<int64_t> at_ms;
@@ -132,7 +138,14 @@ class Evaluator {
     int64_t extend_back = 0, extend_fwd = 0;
     std::string metric_name_hint;
   };
-  RangeSource LoadRange(const parser::Expr& arg);
+  // `stream`: for a matrix selector, do not load every series up front;
+  // read them one by one with NextRangeSeries (subqueries are evaluated
+  // whole either way).
+  RangeSource LoadRange(const parser::Expr& arg, bool stream = false);
+  // The next series of `src` into *out (moved out of src.series, or read
+  // from storage in streaming mode); false at the end. Series without
+  // samples in range are skipped.
+  bool NextRangeSeries(RangeSource* src, Series* out);
   // The window end for step ts.
   int64_t RefTime(const RangeSource& src, int64_t ts) const {
     return (src.at_ms ? *src.at_ms : ts) - src.offset_ms;
@@ -145,6 +158,10 @@ class Evaluator {
   // Loads every series matching `vs` with samples in [mint, maxt].
   // Histograms fail with a "not supported" error.
   Matrix Load(const parser::VectorSelector& vs, int64_t mint, int64_t maxt, bool keep_stale);
+  // Reads one series' samples in [mint, maxt] into out->floats (replacing
+  // them) and its labels into out->metric.
+  void LoadSeries(const storage::Series& s, int64_t mint, int64_t maxt, bool keep_stale,
+                  Series* out);
 
  private:
   QueryContext* ctx_;

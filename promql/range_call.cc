@@ -123,7 +123,9 @@ EvalValue Evaluator::EvalRangeCall(const Expr& e, const parser::Call& c, int mat
                 name);
     }
   }
-  RangeSource src = LoadRange(*c.args[matrix_arg]);
+  // Streamed: one series' raw samples in memory at a time (absent_over_time
+  // looks at all of them together).
+  RangeSource src = LoadRange(*c.args[matrix_arg], name != "absent_over_time");
   const bool extended = src.anchored || src.smoothed;
   const int arg_pos = c.args[matrix_arg]->pos.start;
   const bool keep_name = name == "last_over_time" || name == "first_over_time";
@@ -179,7 +181,8 @@ EvalValue Evaluator::EvalRangeCall(const Expr& e, const parser::Call& c, int mat
   std::vector<double> tmp;
   std::vector<uint32_t> resets_before;
   int64_t total = 0;
-  for (Series& s : src.series) {
+  Series s;
+  while (NextRangeSeries(&src, &s)) {
     CheckDeadline();
     Series out;
     const std::vector<FPoint>& pts = s.floats;
