@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +17,7 @@
 #include "tsdb/block/meta.h"
 #include "tsdb/chunks/head_chunks.h"
 #include "tsdb/compact.h"
+#include "tsdb/head_snapshot.h"
 #include "tsdb/wlog/checkpoint.h"
 #include "tsdb/wlog/wlog.h"
 #include "util/metrics.h"
@@ -99,16 +101,8 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const Options& opts
   WARD_RETURN_IF_ERROR(db->DeleteCompactedParents());
   WARD_ASSIGN_OR_RETURN(
       db->mapper_, chunks::ChunkDiskMapper::Open(dir + "/chunks_head", opts.head_chunk_file_size));
-  HeadOptions ho;
-  ho.chunk_range_ms = opts.min_block_duration_ms;
-  ho.samples_per_chunk = opts.samples_per_chunk;
-  db->head_ = std::make_unique<Head>(ho, nullptr, db->mapper_.get());
-  // What the blocks hold is out of bounds for the head, and replay skips it
-  // (a crash between cutting a block and truncating the WAL).
-  int64_t blocks_maxt = db->BlocksMaxTime();
-  if (blocks_maxt != std::numeric_limits<int64_t>::min()) db->head_->SetMinValidTime(blocks_maxt);
   auto start = std::chrono::steady_clock::now();
-  WARD_RETURN_IF_ERROR(db->head_->Replay(dir + "/wal", /*repair=*/true));
+  WARD_RETURN_IF_ERROR(db->OpenHead());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   db->logger_.Info("Head replayed",
                    {{"series", db->head_->NumSeries()}, {"duration_seconds", secs}});
@@ -129,6 +123,76 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const Options& opts
   if (opts.compaction_interval_ms > 0)
     db->compact_thread_ = std::thread([d = db.get()] { d->CompactLoop(); });
   return db;
+}
+
+Status DB::OpenHead() {
+  HeadOptions ho;
+  ho.chunk_range_ms = opts_.min_block_duration_ms;
+  ho.samples_per_chunk = opts_.samples_per_chunk;
+  // What the blocks hold is out of bounds for the head, and replay skips it
+  // (a crash between cutting a block and truncating the WAL).
+  const int64_t blocks_maxt = BlocksMaxTime();
+  auto new_head = [&] {
+    head_ = std::make_unique<Head>(ho, nullptr, mapper_.get());
+    if (blocks_maxt != std::numeric_limits<int64_t>::min()) head_->SetMinValidTime(blocks_maxt);
+  };
+  new_head();
+  const std::string wal_dir = dir_ + "/wal";
+  ChunkSnapshotPosition snap;
+  if (opts_.memory_snapshot_on_shutdown) {
+    Status tmp = DeleteChunkSnapshots(dir_, 0, 0, /*tmp=*/true);  // unfinished ones
+    if (!tmp.ok()) logger_.Warn("Removing unfinished chunk snapshots failed", {{"err", tmp}});
+    auto start = std::chrono::steady_clock::now();
+    Status st = head_->LoadChunkSnapshot(dir_, wal_dir, &snap);
+    if (!st.ok()) {
+      logger_.Error("Loading the chunk snapshot failed; deleting it and replaying the whole WAL",
+                    {{"err", st}});
+      Status del = DeleteChunkSnapshots(dir_);
+      if (!del.ok()) return del.WithContext("delete unreadable chunk snapshot");
+      snap = ChunkSnapshotPosition();
+      new_head();
+    } else if (snap.loaded()) {
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      logger_.Info("Chunk snapshot loading time", {{"duration_seconds", secs}});
+    }
+  } else {
+    WARD_RETURN_IF_ERROR(DeleteChunkSnapshots(dir_, std::numeric_limits<int>::max(),
+                                              std::numeric_limits<int64_t>::max(), true));
+  }
+  Status st = head_->Replay(wal_dir, /*repair=*/true, &snap);
+  if (st.ok() || !snap.loaded()) return st;
+  logger_.Error("Replay after the chunk snapshot failed; deleting it and replaying the whole WAL",
+                {{"err", st}});
+  WARD_RETURN_IF_ERROR(DeleteChunkSnapshots(dir_));
+  new_head();
+  return head_->Replay(wal_dir, /*repair=*/true, nullptr);
+}
+
+void DB::DropChunkSnapshots() {
+  Status st = DeleteChunkSnapshots(dir_);
+  if (!st.ok()) logger_.Error("Deleting chunk snapshots before a head cut failed", {{"err", st}});
+}
+
+void DB::WriteChunkSnapshot(int wal_segment) {
+  struct stat st;
+  std::string seg = wlog::SegmentName(dir_ + "/wal", wal_segment);
+  if (::stat(seg.c_str(), &st) != 0) {
+    logger_.Error("No chunk snapshot: cannot stat the last WAL segment", {{"segment", seg}});
+    return;
+  }
+  auto start = std::chrono::steady_clock::now();
+  Result<ChunkSnapshotStats> r =
+      head_->WriteChunkSnapshot(dir_, wal_segment, st.st_size, wal_->compression(), dir_ + "/wal");
+  if (!r.ok()) {
+    logger_.Error("Writing the chunk snapshot failed; the next start replays the WAL",
+                  {{"err", r.status()}});
+    return;
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  logger_.Info("Chunk snapshot complete", {{"dir", r->dir},
+                                           {"series", r->series},
+                                           {"head_chunks", r->head_chunks},
+                                           {"duration_seconds", secs}});
 }
 
 Status DB::OpenBlocks() {
@@ -418,6 +482,7 @@ Status DB::Snapshot(const std::string& dir, bool with_head) {
 }
 
 Status DB::CutBlockLocked(int64_t mint, int64_t maxt) {
+  DropChunkSnapshots();
   // No sample below maxt may be committed after the block is written: raise
   // the floor, then wait for appenders that checked the old floor.
   head_->SetMinValidTime(maxt);
@@ -450,6 +515,7 @@ Status DB::CutBlockLocked(int64_t mint, int64_t maxt) {
 }
 
 Status DB::TruncateHeadLocked(int64_t mint) {
+  DropChunkSnapshots();
   Result<HeadTruncateStats> ts =
       head_->Truncate(mint, std::chrono::milliseconds(opts_.truncate_wait_ms));
   if (!ts.ok()) {
@@ -741,13 +807,21 @@ Status DB::Close() {
   // A running Compact() (on another thread) finishes before the WAL closes.
   std::lock_guard<std::mutex> cl(compact_mu_);
   Status result;
+  int wal_segment = -1;
   if (wal_ != nullptr) {
+    wal_segment = wal_->ActiveSegment();
     Status st = wal_->Close();
     if (!st.ok() && result.ok()) result = st.WithContext("close WAL");
   }
   if (mapper_ != nullptr) {
     Status st = mapper_->Close();
     if (!st.ok() && result.ok()) result = st.WithContext("close chunks_head");
+  }
+  // The snapshot needs a WAL and chunks_head known to be on disk, and a
+  // head that took every commit (not after a failed fsync).
+  if (opts_.memory_snapshot_on_shutdown && result.ok() && wal_ != nullptr && mapper_ != nullptr &&
+      head_ != nullptr && wal_segment >= 0 && !head_->writes_disabled()) {
+    WriteChunkSnapshot(wal_segment);
   }
   if (lock_fd_ >= 0) {
     ::flock(lock_fd_, LOCK_UN);

@@ -92,6 +92,16 @@ struct Options {
   // started before it (ms); on timeout it is retried at the next run.
   // Default: 60000.
   int64_t truncate_wait_ms = 60 * 1000;
+  // On Close, write a chunk snapshot of the head (head_snapshot.h) after
+  // the WAL and chunks_head are synced, and on Open load the newest one and
+  // replay only the WAL written after it: restarts skip the WAL replay.
+  // A snapshot that fails to load is logged and deleted, and the WAL is
+  // replayed in full. Off: snapshots are neither written nor loaded (and
+  // any found on Open are deleted). Prometheus's
+  // --enable-feature=memory-snapshot-on-shutdown, on by default in ward
+  // (--no-storage.tsdb.memory-snapshot-on-shutdown turns it off).
+  // Default: true.
+  bool memory_snapshot_on_shutdown = true;
   // Test hook: called on the compacting thread after each step of a head
   // cut ("block_written", "head_truncated", "wal_checkpointed") with the
   // data directory, e.g. to copy it as a crash would leave it. Block
@@ -176,7 +186,9 @@ class DB : public storage::Appendable, public storage::Queryable {
   // The blocks, oldest first (each shared with the queries reading it).
   std::vector<std::shared_ptr<block::Block>> Blocks() const;
   // Stops the sync thread, flushes and syncs the WAL and chunks_head,
-  // releases the lock. Idempotent.
+  // writes the chunk snapshot (when enabled; a failure there is logged,
+  // not returned: the WAL holds everything), releases the lock. Idempotent.
+  // REQUIRES: no appends from here on.
   Status Close();
 
   DBStats Stats() const;
@@ -196,6 +208,13 @@ class DB : public storage::Appendable, public storage::Queryable {
   void SyncLoop();
   void CompactLoop();
   Status EnsureSegmentAfterCheckpoint();
+  // Builds head_ and replays it: chunk snapshot (when enabled), chunks_head,
+  // WAL.
+  Status OpenHead();
+  void WriteChunkSnapshot(int wal_segment);
+  // A snapshot describes the head before a cut: drop it before the head
+  // is truncated, so a crash later replays the WAL instead.
+  void DropChunkSnapshots();
   Status OpenBlocks();
   // REQUIRES: compact_mu_ held.
   Status CompactLocked(bool force);

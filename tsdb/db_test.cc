@@ -197,6 +197,7 @@ TEST_F(TsdbDBTest, StaleNaNSurvivesReplay) {
 
 TEST_F(TsdbDBTest, TornWALTailIsRepaired) {
   opts_.wal_compression = false;
+  opts_.memory_snapshot_on_shutdown = false;  // the WAL alone is under test
   {
     auto db = Open(dir_);
     Fill(db.get(), 20, 10);
@@ -276,6 +277,7 @@ void FlipByte(const std::string& path, uint64_t offset) {
 
 TEST_F(TsdbDBTest, FlippedWALByteKeepsAPrefixAndStarts) {
   opts_.wal_compression = false;
+  opts_.memory_snapshot_on_shutdown = false;  // the WAL alone is under test
   {
     auto db = Open(dir_);
     Fill(db.get(), 10, 100);
@@ -297,6 +299,7 @@ TEST_F(TsdbDBTest, FlippedWALByteKeepsAPrefixAndStarts) {
 }
 
 TEST_F(TsdbDBTest, CorruptChunksHeadIsRebuiltFromWAL) {
+  opts_.memory_snapshot_on_shutdown = false;  // head_snapshot_test covers it with one
   {
     auto db = Open(dir_);
     Fill(db.get(), 10, 400);

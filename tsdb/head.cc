@@ -135,9 +135,20 @@ MemSeries* Head::GetOrCreate(const labels::Labels& lset, uint64_t hash, uint64_t
     ns->hash = hash;
     ns->nlabels = static_cast<uint32_t>(lset.size());
     ns->syms.reset(new uint32_t[2 * lset.size()]);
-    for (size_t i = 0; i < lset.size(); ++i) {
-      ns->syms[2 * i] = symbols_.Intern(lset[i].name);
-      ns->syms[2 * i + 1] = symbols_.Intern(lset[i].value);
+    {
+      constexpr size_t kInline = 32;
+      std::string_view inline_strs[kInline];
+      std::vector<std::string_view> heap_strs;
+      std::string_view* strs = inline_strs;
+      if (2 * lset.size() > kInline) {
+        heap_strs.resize(2 * lset.size());
+        strs = heap_strs.data();
+      }
+      for (size_t i = 0; i < lset.size(); ++i) {
+        strs[2 * i] = lset[i].name;
+        strs[2 * i + 1] = lset[i].value;
+      }
+      symbols_.InternMany(strs, 2 * lset.size(), ns->syms.get());
     }
     {
       // Refs and ids are handed out together so that, for series the head
@@ -166,7 +177,7 @@ MemSeries* Head::GetOrCreate(const labels::Labels& lset, uint64_t hash, uint64_t
     std::lock_guard<std::mutex> l(st.mu);
     st.by_ref[s->ref] = s;
   }
-  postings_.Add(s->id, s->syms.get(), s->nlabels);
+  if (!bulk_load_) postings_.Add(s->id, s->syms.get(), s->nlabels);
   num_series_.fetch_add(1, std::memory_order_relaxed);
   stats_.series_created.fetch_add(1, std::memory_order_relaxed);
   *created = true;
@@ -174,6 +185,11 @@ MemSeries* Head::GetOrCreate(const labels::Labels& lset, uint64_t hash, uint64_t
 }
 
 bool Head::AppendLocked(MemSeries* s, int64_t t, double v) {
+  // A chunk restored from a snapshot gets its appender on first use (a
+  // corrupt one is dropped there).
+  if (s->app == nullptr && s->head_chunk.has_value()) [[unlikely]] {
+    PrepareRestoredChunk(s);
+  }
   if (!s->head_chunk.has_value()) {
     if (s->last_t >= t) return false;
     CutHeadChunk(s, t);
@@ -196,6 +212,45 @@ bool Head::AppendLocked(MemSeries* s, int64_t t, double v) {
   s->last_t = t;
   std::memcpy(&s->last_v_bits, &v, sizeof v);
   s->has_last_v = true;
+  return true;
+}
+
+bool Head::RecoverLastValue(MemSeries* s) const {
+  if (s->has_last_v) return true;
+  if (s->head_chunk.has_value() || s->full_chunks.empty()) return false;
+  const ChunkMeta& last = s->full_chunks.back();
+  if (last.maxt != s->last_t) return false;
+  Result<std::string_view> b = ChunkBytes(last);
+  if (!b.ok()) return false;
+  auto it = chunkenc::XORChunk::IterateBytes(*b);
+  while (it.Next()) {
+    if (it.AtT() == last.maxt) {
+      double v = it.AtV();
+      std::memcpy(&s->last_v_bits, &v, sizeof v);
+      s->has_last_v = true;
+    }
+  }
+  return s->has_last_v;
+}
+
+bool Head::PrepareRestoredChunk(MemSeries* s) {
+  chunkenc::XORChunk& c = *s->head_chunk;
+  s->app = c.GetAppender();
+  if (s->app == nullptr) {
+    logger_.Error("Dropping a head chunk from the chunk snapshot that does not decode",
+                  {{"series_ref", s->ref}, {"mint", s->head_mint}, {"maxt", s->head_maxt}});
+    s->head_chunk.reset();
+    return false;
+  }
+  // The cut time AppendLocked would hold after appending these samples.
+  s->next_at = RangeEnd(s->head_mint, opts_.chunk_range_ms);
+  const int quarter = opts_.samples_per_chunk / 4;
+  if (c.NumSamples() > quarter) {
+    auto it = chunkenc::XORChunk::IterateBytes(c.Bytes());
+    int64_t t = s->head_mint;
+    for (int i = 0; i < quarter && it.Next(); ++i) t = it.AtT();
+    s->next_at = ComputeChunkEndTime(s->head_mint, t, s->next_at);
+  }
   return true;
 }
 

@@ -43,10 +43,13 @@ namespace ward::tsdb {
 
 namespace wlog {
 class WL;
-}
+enum class Compression;
+}  // namespace wlog
 namespace chunks {
 class ChunkDiskMapper;
 }
+struct ChunkSnapshotPosition;
+struct ChunkSnapshotStats;
 
 struct HeadOptions {
   // Chunks never span a multiple of this (ms). Default: 2h, the min block
@@ -168,8 +171,38 @@ class Head : public storage::Appendable, public storage::Queryable {
   // (last checkpoint, then later segments). A corrupt WAL tail is repaired
   // with wlog::Repair when `repair` is set, else replay stops there; either
   // way it is logged and replay succeeds with everything before it. A
-  // missing directory is an empty WAL. REQUIRES: called once, before use.
-  Status Replay(const std::string& wal_dir, bool repair);
+  // missing directory is an empty WAL. With a loaded chunk snapshot
+  // (`snapshot`, from LoadChunkSnapshot) chunks_head is attached to the
+  // snapshot's series and only the WAL after the snapshot's position is
+  // read (the checkpoint only when it is at or after the snapshot's
+  // segment), as Prometheus's Head.Init. If chunks_head lost a corrupt tail
+  // then, the samples in it exist only in the WAL before the snapshot:
+  // Corruption, and the caller replays a new head without the snapshot.
+  // REQUIRES: called once, before use.
+  Status Replay(const std::string& wal_dir, bool repair,
+                const ChunkSnapshotPosition* snapshot = nullptr);
+
+  // Chunk snapshots (head_snapshot.cc, format in head_snapshot.h).
+  // Writes every series with its open chunk, and the tombstones, to
+  // <root>/chunk_snapshot.<wal_segment>.<wal_offset> (via a .tmp directory,
+  // fsynced, renamed), then deletes older snapshots. REQUIRES: no appends
+  // since the WAL position was taken and full chunks are on disk (a chunk
+  // kept in memory after a failed chunks_head write makes this fail with
+  // Unavailable: the snapshot holds open chunks only). With `wal_dir`, the
+  // sizes of its segments up to wal_segment go to a `wal_sizes` file in the
+  // snapshot (ignored by Prometheus), so that a load notices a WAL changed
+  // since (torn, cut) and replays it instead.
+  Result<ChunkSnapshotStats> WriteChunkSnapshot(const std::string& root, int wal_segment,
+                                                int64_t wal_offset, wlog::Compression compression,
+                                                const std::string& wal_dir = "");
+  // Loads the newest snapshot in `root` into this (empty) head and sets
+  // *pos (pos->loaded() false when there is none, or when the WAL in
+  // `wal_dir` ends before the snapshot's segment, or its segment is shorter
+  // than the snapshot's offset: such a stale snapshot is deleted). On error the head holds part of
+  // the snapshot: the caller discards this head, deletes the snapshot and replays the WAL in full.
+  // REQUIRES: called before Replay.
+  Status LoadChunkSnapshot(const std::string& root, const std::string& wal_dir,
+                           ChunkSnapshotPosition* pos);
 
   std::unique_ptr<storage::Appender> NewAppender() override;
   Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint_ms, int64_t maxt_ms) override;
@@ -266,11 +299,24 @@ class Head : public storage::Appendable, public storage::Queryable {
   int Compare(const MemSeries& a, const MemSeries& b) const;  // labels order
 
   // Replay helpers (head_wal.cc).
-  Status ReplayChunksHead(absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>>* mmapped);
-  Status ReplayRecords(const std::string& dir, int first, int last, bool is_checkpoint, bool repair,
+  // *dropped (optional): whether a corrupt tail of chunks_head was cut off.
+  // to_series: chunks of series that exist already are appended to their
+  // full_chunks (unsorted, unfiltered: pass them through AttachMmapped).
+  Status ReplayChunksHead(absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>>* mmapped,
+                          bool* dropped = nullptr, bool to_series = false);
+  Status ReplayRecords(const std::string& dir, int first, int last, int64_t first_offset,
+                       bool is_checkpoint, bool repair,
                        absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>>* mmapped,
                        absl::flat_hash_map<uint64_t, MemSeries*>* aliases);
   void AttachMmapped(MemSeries* s, std::vector<ChunkMeta> chunks);
+  // Sets s->last_v_bits from the newest full chunk when it is not known
+  // (after replay) and that chunk ends at s->last_t. False if unknown.
+  // REQUIRES: s->lock held.
+  bool RecoverLastValue(MemSeries* s) const;
+  // A head chunk restored from a snapshot has no appender yet (app null):
+  // builds it and the chunk's cut time as appending its samples would have.
+  // False (chunk dropped) if the bytes do not decode. REQUIRES: s->lock held.
+  bool PrepareRestoredChunk(MemSeries* s);
 
   const HeadOptions opts_;
   wlog::WL* wal_;
@@ -291,6 +337,9 @@ class Head : public storage::Appendable, public storage::Queryable {
   std::atomic<int64_t> max_time_{std::numeric_limits<int64_t>::min()};
   std::atomic<int64_t> min_valid_time_{std::numeric_limits<int64_t>::min()};
   std::atomic<bool> writes_disabled_{false};
+  // While a chunk snapshot loads (single-threaded, before any use),
+  // GetOrCreate leaves postings to one MemPostings::AddBatch at the end.
+  bool bulk_load_ = false;
 
   std::atomic<uint64_t> epoch_{0};
   std::atomic<int64_t> readers_[2] = {0, 0};

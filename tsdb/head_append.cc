@@ -103,7 +103,7 @@ Result<storage::SeriesRef> HeadAppender::Append(storage::SeriesRef ref, const la
         return Status::Rejected(StatusSubcode::kOutOfOrder, "out of order sample");
       }
       if (t == s->last_t) {
-        if (s->has_last_v && s->last_v_bits == bits)
+        if (head_->RecoverLastValue(s) && s->last_v_bits == bits)
           return s->ref;  // exact duplicate: drop silently
         head_->stats_.duplicates.fetch_add(1, std::memory_order_relaxed);
         return Status::Rejected(StatusSubcode::kDuplicate, "duplicate sample for timestamp");

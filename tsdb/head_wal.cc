@@ -9,6 +9,7 @@
 
 #include "tsdb/chunks/head_chunks.h"
 #include "tsdb/head.h"
+#include "tsdb/head_snapshot.h"
 #include "tsdb/record/record.h"
 #include "tsdb/wlog/checkpoint.h"
 #include "tsdb/wlog/reader.h"
@@ -23,9 +24,15 @@ bool DirExists(const std::string& d) {
 }
 }  // namespace
 
-Status Head::ReplayChunksHead(absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>>* mmapped) {
+Status Head::ReplayChunksHead(absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>>* mmapped,
+                              bool* dropped_tail, bool to_series) {
   if (mapper_ == nullptr) return Status::OK();
   int64_t dropped = 0;
+  // With to_series, chunks of existing series (a loaded snapshot) go
+  // straight to their full_chunks, which AttachMmapped finishes later:
+  // chunk files list series in about creation order, so this walks the
+  // series sequentially instead of through a hash map.
+  MemSeries* last = nullptr;
   Status st = mapper_->IterateAllChunks(
       [&](uint64_t series_ref, uint64_t chunk_ref, int64_t mint, int64_t maxt, uint16_t num_samples,
           chunkenc::Encoding enc, bool out_of_order) -> Status {
@@ -36,11 +43,21 @@ Status Head::ReplayChunksHead(absl::flat_hash_map<uint64_t, std::vector<ChunkMet
         m.mint = mint;
         m.maxt = maxt;
         m.num_samples = num_samples;
+        if (to_series) {
+          MemSeries* s = last != nullptr && last->ref == series_ref ? last : GetByRef(series_ref);
+          if (s != nullptr) {
+            last = s;
+            std::lock_guard<SpinLock> l(s->lock);
+            s->full_chunks.push_back(m);
+            return Status::OK();
+          }
+        }
         (*mmapped)[series_ref].push_back(m);
         return Status::OK();
       },
       &dropped);
   if (!st.ok()) return st.WithContext("replay chunks_head");
+  if (dropped_tail != nullptr) *dropped_tail = dropped > 0;
   if (dropped > 0) {
     logger_.Warn("Dropped a torn or corrupt tail of chunks_head; the WAL has those samples",
                  {{"dropped_bytes", dropped}});
@@ -55,7 +72,7 @@ Status Head::ReplayChunksHead(absl::flat_hash_map<uint64_t, std::vector<ChunkMet
 void Head::AttachMmapped(MemSeries* s, std::vector<ChunkMeta> chunks) {
   if (chunks.empty()) return;
   std::lock_guard<SpinLock> l(s->lock);
-  if (!s->full_chunks.empty() || s->head_chunk.has_value()) return;  // already has data
+  if (!s->full_chunks.empty()) return;  // already attached
   // Drop chunks overlapping a previous one (left by an unclean cut) and
   // chunks a block already holds (older than the min valid time).
   const int64_t floor = min_valid_time_.load(std::memory_order_relaxed);
@@ -68,38 +85,39 @@ void Head::AttachMmapped(MemSeries* s, std::vector<ChunkMeta> chunks) {
   if (kept.empty()) return;
   s->full_chunks = std::move(kept);
   const ChunkMeta& last = s->full_chunks.back();
-  s->last_t = last.maxt;
-  s->has_last_v = false;
-  // Recover the newest value so duplicate detection stays exact.
-  Result<std::string_view> b = ChunkBytes(last);
-  if (b.ok()) {
-    auto it = chunkenc::XORChunk::IterateBytes(*b);
-    int64_t t;
-    double v;
-    while (it.Next()) {
-      it.At(&t, &v);
-      if (t == last.maxt) {
-        std::memcpy(&s->last_v_bits, &v, sizeof v);
-        s->has_last_v = true;
-      }
+  if (s->head_chunk.has_value()) {
+    // A head chunk from the chunk snapshot: if a chunk written after the
+    // snapshot reaches into it, that chunk already holds its samples (the
+    // head chunk was cut after a restart), so drop it, as Prometheus does.
+    if (last.maxt < s->head_mint) {
+      UpdateMinMax(s->full_chunks.front().mint, last.maxt);
+      return;
     }
+    s->head_chunk.reset();
+    s->app = nullptr;
   }
+  s->last_t = last.maxt;
+  // The newest value is read from the chunk only if an append at exactly
+  // last_t needs it (RecoverLastValue): decoding every series' last chunk
+  // here cost a seventh of the replay.
+  s->has_last_v = false;
   UpdateMinMax(s->full_chunks.front().mint, last.maxt);
 }
 
-Status Head::ReplayRecords(const std::string& dir, int first, int last, bool is_checkpoint,
-                           bool repair,
+Status Head::ReplayRecords(const std::string& dir, int first, int last, int64_t first_offset,
+                           bool is_checkpoint, bool repair,
                            absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>>* mmapped,
                            absl::flat_hash_map<uint64_t, MemSeries*>* aliases) {
-  WARD_ASSIGN_OR_RETURN(std::unique_ptr<wlog::Reader> reader, wlog::Reader::Open(dir, first, last));
+  WARD_ASSIGN_OR_RETURN(std::unique_ptr<wlog::Reader> reader,
+                        wlog::Reader::Open(dir, first, last, first_offset));
   std::vector<record::RefSeries> series;
   std::vector<record::RefSample> samples;
   uint64_t records = 0;
   Status decode_err;
   // Where the current record starts: records never span segments, so a
   // record in a new segment starts at offset 0.
-  int last_seg = -1, bad_seg = -1;
-  int64_t last_end = 0, bad_off = 0;
+  int last_seg = first, bad_seg = -1;
+  int64_t last_end = first_offset, bad_off = 0;
   while (reader->Next()) {
     int seg = reader->Segment();
     int64_t start = seg == last_seg ? last_end : 0;
@@ -219,32 +237,70 @@ Status Head::ReplayRecords(const std::string& dir, int first, int last, bool is_
   return Status::OK();
 }
 
-Status Head::Replay(const std::string& wal_dir, bool repair) {
+Status Head::Replay(const std::string& wal_dir, bool repair,
+                    const ChunkSnapshotPosition* snapshot) {
   absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>> mmapped;
-  WARD_RETURN_IF_ERROR(ReplayChunksHead(&mmapped));
+  bool dropped_tail = false;
+  const int snap_seg = snapshot != nullptr && snapshot->loaded() ? snapshot->segment : -1;
+  WARD_RETURN_IF_ERROR(ReplayChunksHead(&mmapped, &dropped_tail, /*to_series=*/snap_seg >= 0));
+  if (snap_seg >= 0 && dropped_tail) {
+    return Status::Corruption(
+        "chunks_head lost chunks whose samples are in the WAL before the chunk snapshot");
+  }
+  if (snap_seg >= 0) {
+    // The snapshot's series take their chunks_head chunks now (collected in
+    // their full_chunks); the rest go to series the WAL creates.
+    const uint32_t n = num_ids_.load(std::memory_order_acquire);
+    for (uint32_t id = 0; id < n; ++id) {
+      MemSeries* s = by_id_.Get(id);
+      if (s == nullptr || s->full_chunks.empty()) continue;
+      std::vector<ChunkMeta> list;
+      {
+        std::lock_guard<SpinLock> l(s->lock);
+        list.swap(s->full_chunks);
+      }
+      if (!std::is_sorted(list.begin(), list.end(),
+                          [](const ChunkMeta& a, const ChunkMeta& b) { return a.mint < b.mint; })) {
+        std::sort(list.begin(), list.end(),
+                  [](const ChunkMeta& a, const ChunkMeta& b) { return a.mint < b.mint; });
+      }
+      AttachMmapped(s, std::move(list));
+    }
+  }
   absl::flat_hash_map<uint64_t, MemSeries*> aliases;
   if (!DirExists(wal_dir)) return Status::OK();
 
-  int start_after = -1;
+  // As Prometheus: the checkpoint only when it is at or after the
+  // snapshot's segment, then the segments from the later of the two, the
+  // snapshot's segment from its offset.
+  int start_from = 0;
   Result<std::pair<std::string, int>> cp = wlog::LastCheckpoint(wal_dir);
   if (cp.ok()) {
-    logger_.Info("Replaying WAL checkpoint", {{"checkpoint", cp->first}});
-    WARD_RETURN_IF_ERROR(ReplayRecords(cp->first, -1, -1, true, false, &mmapped, &aliases));
-    start_after = cp->second;
+    start_from = cp->second;
+    if (cp->second >= snap_seg) {
+      logger_.Info("Replaying WAL checkpoint", {{"checkpoint", cp->first}});
+      WARD_RETURN_IF_ERROR(ReplayRecords(cp->first, -1, -1, 0, true, false, &mmapped, &aliases));
+      start_from = cp->second + 1;
+    }
   } else if (!cp.status().IsNotFound()) {
     return cp.status().WithContext("find WAL checkpoint");
   }
+  start_from = std::max(start_from, snap_seg);
 
   WARD_ASSIGN_OR_RETURN(auto segs, wlog::ListSegments(wal_dir));
   int first = -1, last = -1;
   for (const auto& [idx, path] : segs) {
-    if (idx <= start_after) continue;
+    if (idx < start_from) continue;
     if (first < 0) first = idx;
     last = idx;
   }
   if (first >= 0) {
-    logger_.Info("Replaying WAL", {{"first_segment", first}, {"last_segment", last}});
-    WARD_RETURN_IF_ERROR(ReplayRecords(wal_dir, first, last, false, repair, &mmapped, &aliases));
+    const int64_t offset = first == snap_seg ? snapshot->offset : 0;
+    logger_.Info(
+        "Replaying WAL",
+        {{"first_segment", first}, {"last_segment", last}, {"first_segment_offset", offset}});
+    WARD_RETURN_IF_ERROR(
+        ReplayRecords(wal_dir, first, last, offset, false, repair, &mmapped, &aliases));
   }
   logger_.Info("WAL replay completed", {{"series", NumSeries()},
                                         {"samples", stats_.wal_replay_samples.load()},

@@ -1,6 +1,7 @@
 #include "tsdb/postings.h"
 
 #include <algorithm>
+#include <iterator>
 #include <mutex>
 
 namespace ward::tsdb {
@@ -12,6 +13,35 @@ void MemPostings::Add(uint32_t id, const uint32_t* pairs, size_t n) {
   std::unique_lock<std::shared_mutex> l(mu_);
   for (size_t i = 0; i < n; ++i) index_[pairs[2 * i]][pairs[2 * i + 1]].add(id);
   all_.add(id);
+}
+
+void MemPostings::AddBatch(const std::vector<Entry>& entries) {
+  std::unique_lock<std::shared_mutex> l(mu_);
+  // Series mostly share their label names position by position: remember
+  // the value map of the name last seen at each position. Inserting a new
+  // name may move every value map, so the cache is dropped then.
+  constexpr size_t kSlots = 16;
+  uint32_t cached_name[kSlots];
+  ValueMap* cached_map[kSlots] = {};
+  for (const Entry& e : entries) {
+    for (size_t i = 0; i < e.n; ++i) {
+      const uint32_t name = e.pairs[2 * i];
+      ValueMap* vm = nullptr;
+      if (i < kSlots && cached_map[i] != nullptr && cached_name[i] == name) {
+        vm = cached_map[i];
+      } else {
+        auto [it, inserted] = index_.try_emplace(name);
+        if (inserted) std::fill(std::begin(cached_map), std::end(cached_map), nullptr);
+        vm = &it->second;
+        if (i < kSlots) {
+          cached_name[i] = name;
+          cached_map[i] = vm;
+        }
+      }
+      (*vm)[e.pairs[2 * i + 1]].add(e.id);
+    }
+    all_.add(e.id);
+  }
 }
 
 void MemPostings::Delete(uint32_t id, const uint32_t* pairs, size_t n) {

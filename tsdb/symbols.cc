@@ -38,6 +38,23 @@ uint32_t SymbolTable::Intern(std::string_view s) {
   return id;
 }
 
+void SymbolTable::InternMany(const std::string_view* strs, size_t n, uint32_t* ids) {
+  std::lock_guard<std::mutex> l(mu_);
+  for (size_t i = 0; i < n; ++i) {
+    auto it = ids_.find(strs[i]);
+    if (it != ids_.end()) {
+      ids[i] = it->second;
+      continue;
+    }
+    std::string_view stored = Store(strs[i]);
+    uint32_t id = static_cast<uint32_t>(ids_.size());
+    strings_.Set(id, stored);
+    ids_.emplace(stored, id);
+    bytes_ += strs[i].size();
+    ids[i] = id;
+  }
+}
+
 bool SymbolTable::Find(std::string_view s, uint32_t* id) const {
   std::lock_guard<std::mutex> l(mu_);
   auto it = ids_.find(s);

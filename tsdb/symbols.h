@@ -76,6 +76,8 @@ class SymbolTable {
 
   // The id of `s`, adding it when new.
   uint32_t Intern(std::string_view s);
+  // Intern of each of strs[0..n) into ids[0..n), under one lock.
+  void InternMany(const std::string_view* strs, size_t n, uint32_t* ids);
   // The id of `s` if present.
   bool Find(std::string_view s, uint32_t* id) const;
   // REQUIRES: id came from Intern/Find. The view lives as long as the table.

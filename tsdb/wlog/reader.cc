@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "tsdb/wlog/wlog.h"
@@ -23,7 +24,8 @@ constexpr size_t kDropChunk = 8 << 20;  // release consumed mmap pages in 8 MiB 
 constexpr size_t kMaxRecordSize = size_t{1} << 30;
 }  // namespace
 
-Result<std::unique_ptr<Reader>> Reader::Open(const std::string& dir, int first, int last) {
+Result<std::unique_ptr<Reader>> Reader::Open(const std::string& dir, int first, int last,
+                                             int64_t first_offset) {
   WARD_ASSIGN_OR_RETURN(auto segs, ListSegments(dir));
   std::vector<SegmentFile> files;
   for (const auto& [idx, name] : segs) {
@@ -31,10 +33,11 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& dir, int first, 
     if (last >= 0 && idx > last) break;
     files.push_back({idx, dir + "/" + name});
   }
-  return std::make_unique<Reader>(std::move(files));
+  return std::make_unique<Reader>(std::move(files), first_offset);
 }
 
-Reader::Reader(std::vector<SegmentFile> segments) : segs_(std::move(segments)) {}
+Reader::Reader(std::vector<SegmentFile> segments, int64_t first_offset)
+    : segs_(std::move(segments)), first_offset_(first_offset < 0 ? 0 : first_offset) {}
 
 Reader::~Reader() {
   CloseSegment();
@@ -73,6 +76,10 @@ bool Reader::OpenSegment(size_t i) {
   }
   ::close(fd);
   pos_ = 0;
+  if (i == 0 && first_offset_ > 0) {
+    // Past the end is an empty rest of segment, not an error.
+    pos_ = std::min(size_, static_cast<size_t>(first_offset_));
+  }
   dropped_ = 0;
   opened_ = true;
   return true;

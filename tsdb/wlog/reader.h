@@ -26,9 +26,12 @@ class Reader {
 
   // Reads segments first..last (inclusive; -1 leaves that end open) of dir.
   // A checkpoint directory is read the same way.
-  static Result<std::unique_ptr<Reader>> Open(const std::string& dir, int first = -1,
-                                              int last = -1);
-  explicit Reader(std::vector<SegmentFile> segments);
+  // `first_offset` skips that many bytes of the first segment read (a
+  // chunk snapshot's WAL position; page padding is found from the absolute
+  // position, so any offset a writer reported is a valid start).
+  static Result<std::unique_ptr<Reader>> Open(const std::string& dir, int first = -1, int last = -1,
+                                              int64_t first_offset = 0);
+  explicit Reader(std::vector<SegmentFile> segments, int64_t first_offset = 0);
   ~Reader();
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
@@ -55,6 +58,7 @@ class Reader {
   bool Decompress(uint8_t flags, std::string_view data);
 
   std::vector<SegmentFile> segs_;
+  int64_t first_offset_ = 0;    // start position in segs_[0]
   size_t cur_ = 0;              // index into segs_
   const char* data_ = nullptr;  // mmapped segment
   size_t size_ = 0;

@@ -113,3 +113,37 @@ TEST(ReaderTest, SegmentRange) {
 
 }  // namespace
 }  // namespace ward::tsdb::wlog
+
+namespace ward::tsdb::wlog {
+namespace {
+
+// A chunk snapshot's WAL position: reading starts at an offset of the first
+// segment, mid-page or inside page padding, and goes on with later segments.
+TEST(ReaderTest, StartsAtAnOffsetOfTheFirstSegment) {
+  TempDir d;
+  std::string seg0 = Frag(kFull, "a") + Frag(kFull, "bb");
+  const int64_t after_a = 8;
+  std::string padded = seg0 + std::string(kPageSize - seg0.size(), '\0') + Frag(kFull, "c");
+  WriteSeg(d.path(), 0, padded);
+  WriteSeg(d.path(), 1, Frag(kFull, "d"));
+  auto read_all = [&](int first, int64_t off) {
+    auto r = Reader::Open(d.path(), first, -1, off);
+    EXPECT_TRUE(r.ok());
+    std::string got;
+    while ((*r)->Next()) got += std::string((*r)->Record()) + ",";
+    EXPECT_TRUE((*r)->Err().ok()) << (*r)->Err().ToString();
+    return got;
+  };
+  EXPECT_EQ(read_all(0, 0), "a,bb,c,d,");
+  EXPECT_EQ(read_all(0, after_a), "bb,c,d,");
+  // Inside the zero padding of the first page: skipped to the next page.
+  EXPECT_EQ(read_all(0, static_cast<int64_t>(seg0.size()) + 10), "c,d,");
+  // At or past the end of the segment: only later segments.
+  EXPECT_EQ(read_all(0, static_cast<int64_t>(padded.size())), "d,");
+  EXPECT_EQ(read_all(0, static_cast<int64_t>(padded.size()) + 999), "d,");
+  // The offset applies to the first segment read only.
+  EXPECT_EQ(read_all(1, 0), "d,");
+}
+
+}  // namespace
+}  // namespace ward::tsdb::wlog
