@@ -1,6 +1,8 @@
-"""Crash safety of block cutting and block compaction: ward runs with a 2 s
-block range (so it cuts a block every couple of seconds and merges them into
-6 s and 18 s blocks) while scraping a local target every 100 ms, and is
+"""Crash safety of block cutting, block compaction, WAL checkpointing and WAL
+truncation: ward runs with a 2 s block range (so it cuts a block every couple
+of seconds and merges them into 6 s and 18 s blocks) and 64 KiB WAL segments
+(so each head truncation checkpoints and deletes segments) while scraping a
+local target every 100 ms, and is
 killed with SIGKILL at pseudo-random moments five times, restarting each
 time. After a clean stop, `wardtool tsdb dump` must show every stored scrape
 whole (all series share the timestamps), in order, without duplicates;
@@ -51,8 +53,11 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:{port}']
 """
+    # Small WAL segments, so every head truncation also writes a checkpoint
+    # and deletes segments: kills land in those steps too.
     args = ["--storage.tsdb.min-block-duration=2s",
-            f"--storage.tsdb.wal-sync-interval={SYNC_MS}ms"]
+            f"--storage.tsdb.wal-sync-interval={SYNC_MS}ms",
+            "--storage.tsdb.wal-segment-size=64KB"]
     rnd = random.Random(20261126)
     data = os.path.join(work, "data")
     kills = []  # (kill_ms, restart_ready_ms)
@@ -97,6 +102,8 @@ scrape_configs:
     assert metas, "no block was cut"
     for x, y in zip(metas, metas[1:]):
         assert y["minTime"] >= x["maxTime"], f"blocks {x['ulid']} and {y['ulid']} overlap"
+    checkpoints = glob.glob(os.path.join(data, "wal", "checkpoint.*"))
+    assert checkpoints, "no WAL checkpoint was written"
     levels = [m["compaction"]["level"] for m in metas]
     assert max(levels) >= 2, f"no compacted block; levels {levels}"
     print(f"{len(stamps)} whole scrapes over {KILLS} kills; blocks (level) "
