@@ -2,6 +2,7 @@
 // prints the samples of a data directory (blocks and WAL) as promtool does;
 // `tsdb list`, `tsdb analyze` and `tsdb create-blocks-from openmetrics` work
 // on blocks (tsdb/tools);
+// `tsdb print KIND PATH` prints one on-disk format (print.h);
 // `wardtool test promql PATH...` runs PromQL test scripts (promql/promqltest);
 // `wardtool check rules|config FILE...` validate rule and config files;
 // `wardtool test rules FILE...` runs rule unit tests (rules/unittest).
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "cmd/wardtool/check.h"
+#include "cmd/wardtool/print.h"
 #include "cmd/wardtool/selector.h"
 #include "promql/promqltest/cli.h"
 #include "rules/unittest/unittest.h"
@@ -58,6 +60,19 @@ int main(int argc, char** argv) {
   analyze->add_flag("--extended", analyze_extended, "Run extended analysis (not supported yet).");
   analyze->add_option("db path", analyze_path, "Database path (default is data/).");
   analyze->add_option("block id", analyze_block, "Block to analyze (default is the last block).");
+
+  CLI::App* print = tsdb->add_subcommand(
+      "print", "Print an on-disk file or directory (wal, snapshot, index, chunks, tombstones, "
+               "meta) and check its checksums.");
+  std::string print_kind;
+  std::string print_path;
+  ward::wardtool::PrintOptions print_opts;
+  print->add_option("kind", print_kind, "One of: wal snapshot index chunks tombstones meta.")
+      ->required();
+  print->add_option("path", print_path, "File or directory to print.")->required();
+  print->add_option("--limit", print_opts.limit,
+                    "Print at most N items per list (0 = all; the rest is still checked).")
+      ->default_val(0);
 
   CLI::App* create = tsdb->add_subcommand("create-blocks-from", "[Experimental] Import samples.");
   create->require_subcommand(1);
@@ -184,6 +199,16 @@ int main(int argc, char** argv) {
     promql_opts.run.at_variants = !promql_no_at;
     promql_opts.isolate = !promql_no_isolate;
     return ward::promql::promqltest::RunPromqlTests(promql_paths, promql_opts, std::cout);
+  }
+  if (print->parsed()) {
+    std::ios::sync_with_stdio(false);
+    ward::Status st = ward::wardtool::PrintTsdb(print_kind, print_path, print_opts, std::cout);
+    std::cout.flush();
+    if (!st.ok()) {
+      std::fprintf(stderr, "error: %s\n", st.ToString().c_str());
+      return 1;
+    }
+    return 0;
   }
   if (list->parsed()) {
     ward::Status st = ward::tsdb::tools::ListBlocks(list_path, list_human, std::cout);

@@ -274,7 +274,8 @@ bool XORChunk::Iterator::Next() {
     if (bits > (uint64_t{1} << (sz - 1))) bits -= uint64_t{1} << sz;  // negative
     dod = static_cast<int64_t>(bits);
   }
-  t_delta_ = static_cast<uint64_t>(static_cast<int64_t>(t_delta_) + dod);
+  // Unsigned: corrupt bytes may overflow, which must not be undefined.
+  t_delta_ = t_delta_ + static_cast<uint64_t>(dod);
   t_ = static_cast<int64_t>(static_cast<uint64_t>(t_) + t_delta_);
   return ReadValue();
 }

@@ -256,7 +256,7 @@ Status WL::LogOne(std::string_view rec, bool final) {
     h[0] = static_cast<char>(typ | flag);
     varint::EncodeBE16(h + 1, static_cast<uint16_t>(l));
     varint::EncodeBE32(h + 3, crc32c::Value(part.data(), part.size()));
-    std::memcpy(h + kRecordHeaderSize, part.data(), l);
+    if (l > 0) std::memcpy(h + kRecordHeaderSize, part.data(), l);  // data() may be null
     alloc_ += kRecordHeaderSize + static_cast<int>(l);
     if (kPageSize - alloc_ < kRecordHeaderSize) WARD_RETURN_IF_ERROR(FlushPage(true));
     rec.remove_prefix(l);
