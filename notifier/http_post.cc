@@ -9,6 +9,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "util/http_status.h"
 #include "util/result.h"
 
 namespace ward::notifier {
@@ -180,7 +181,7 @@ PostResult Finish(const PostRequest& r, Transfer* t, CURLcode code) {
   }
   curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &res.http_code);
   if (res.http_code / 100 != 2) {
-    std::string text = t->status_line.empty() ? std::string(StatusText(res.http_code)) : t->status_line;
+    std::string text = t->status_line.empty() ? std::string(HttpStatusText(res.http_code)) : t->status_line;
     std::string msg = "bad response status " + std::to_string(res.http_code);
     if (!text.empty()) msg += " " + text;
     res.status = Status::Unavailable(msg);
@@ -190,52 +191,6 @@ PostResult Finish(const PostRequest& r, Transfer* t, CURLcode code) {
 
 }  // namespace
 
-std::string_view StatusText(long code) {
-  switch (code) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 204:
-      return "No Content";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 307:
-      return "Temporary Redirect";
-    case 308:
-      return "Permanent Redirect";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Request Entity Too Large";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "";
-  }
-}
 
 Status ApplyHTTPClientConfig(const config::HTTPClientConfig& hc, PostRequest* req) {
   req->follow_redirects = hc.follow_redirects;

@@ -57,8 +57,6 @@ struct PostResult {
 // Fails with IOError naming the file when one cannot be read.
 Status ApplyHTTPClientConfig(const config::HTTPClientConfig& hc, PostRequest* req);
 
-// "Internal Server Error" for 500 (Go's http.StatusText); "" when unknown.
-std::string_view StatusText(long code);
 
 class HttpPoster {
  public:

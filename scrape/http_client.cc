@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "scrape/worker_pool.h"
+#include "util/http_status.h"
 
 namespace ward::scrape {
 
@@ -13,58 +14,6 @@ namespace {
 
 std::once_flag g_curl_init;
 
-// Go's http.StatusText for the codes a scrape target plausibly returns, so
-// errors read like Prometheus's "server returned HTTP status 404 Not Found".
-std::string_view StatusText(long code) {
-  switch (code) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 204:
-      return "No Content";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 304:
-      return "Not Modified";
-    case 307:
-      return "Temporary Redirect";
-    case 308:
-      return "Permanent Redirect";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 406:
-      return "Not Acceptable";
-    case 408:
-      return "Request Timeout";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return "";
-  }
-}
 
 }  // namespace
 
@@ -300,7 +249,7 @@ void HttpClient::FinishTransfer(Transfer* t, int curl_code) {
     if (curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) resp.content_type = ct;
     if (resp.http_code != 200) {
       std::string msg = "server returned HTTP status " + std::to_string(resp.http_code);
-      std::string_view text = StatusText(resp.http_code);
+      std::string_view text = HttpStatusText(resp.http_code);
       if (!text.empty()) {
         msg += ' ';
         msg += text;
