@@ -18,8 +18,6 @@ void AppendFloat(std::string* out, double v) {
   gostr::AppendFloatG(out, v);
 }
 
-namespace {
-
 void AppendEscapedLabelValue(std::string* out, std::string_view v) {
   for (char c : v) {
     switch (c) {
@@ -37,6 +35,8 @@ void AppendEscapedLabelValue(std::string* out, std::string_view v) {
     }
   }
 }
+
+namespace {
 
 void AppendEscapedHelp(std::string* out, std::string_view v) {
   for (char c : v) {

@@ -256,6 +256,8 @@ void AppendSample(std::string* out, std::string_view name,
                   const std::vector<std::pair<std::string_view, std::string_view>>& labels, double value);
 // Formats a float as Prometheus does (Go's 'g' shortest, NaN, +Inf, -Inf).
 void AppendFloat(std::string* out, double v);
+// A label value escaped for the text exposition format (\\, \", \n).
+void AppendEscapedLabelValue(std::string* out, std::string_view v);
 std::string_view MetricTypeName(MetricType type);
 
 }  // namespace ward::metrics

@@ -1,11 +1,11 @@
 #include "web/ui/ui.h"
 
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "util/gostr.h"
 #include "web/gzip.h"
 #include "web/ui/assets.h"
 #include "web/ui/dashboards.h"
@@ -119,20 +119,8 @@ void JsonOK(Response &resp, std::string_view data) {
 }
 
 std::string JsonString(std::string_view s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      o.push_back('\\');
-      o.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      o += buf;
-    } else {
-      o.push_back(static_cast<char>(c));
-    }
-  }
-  o.push_back('"');
+  std::string o;
+  gostr::AppendJsonString(&o, s, {.escape_html = true, .check_utf8 = false});
   return o;
 }
 

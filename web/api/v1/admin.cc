@@ -16,17 +16,6 @@ namespace ward::web::api::v1 {
 
 namespace {
 
-// Go's strconv.ParseBool: 1 t T TRUE true True / 0 f F FALSE false False.
-bool ParseGoBool(std::string_view s, bool* out) {
-  for (std::string_view t : {"1", "t", "T", "TRUE", "true", "True"}) {
-    if (s == t) return *out = true, true;
-  }
-  for (std::string_view f : {"0", "f", "F", "FALSE", "false", "False"}) {
-    if (s == f) return *out = false, true;
-  }
-  return false;
-}
-
 void WriteNoContent(Response& resp) {
   resp.status = 204;
   resp.body.clear();

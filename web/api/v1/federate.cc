@@ -39,31 +39,12 @@ void PlainError(Response& resp, int code, std::string_view msg) {
   resp.body.push_back('\n');
 }
 
-// A label value escaped for the text format (\\, \", \n).
-void AppendEscaped(std::string* out, std::string_view v) {
-  for (char c : v) {
-    switch (c) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      default:
-        out->push_back(c);
-    }
-  }
-}
-
 void AppendLabel(std::string* out, bool* first, const labels::Label& l) {
   out->push_back(*first ? '{' : ',');
   *first = false;
   out->append(l.name);
   out->append("=\"");
-  AppendEscaped(out, l.value);
+  metrics::AppendEscapedLabelValue(out, l.value);
   out->push_back('"');
 }
 

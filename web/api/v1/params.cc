@@ -110,6 +110,23 @@ std::string CannotParse(std::string_view s, std::string_view what) {
 
 }  // namespace
 
+bool ParseGoBool(std::string_view s, bool* out) {
+  for (std::string_view t : {"1", "t", "T", "TRUE", "true", "True"}) {
+    if (s == t) return *out = true, true;
+  }
+  for (std::string_view f : {"0", "f", "F", "FALSE", "false", "False"}) {
+    if (s == f) return *out = false, true;
+  }
+  return false;
+}
+
+bool MatchesAll(const labels::Labels& ls, const std::vector<labels::Matcher>& ms) {
+  for (const labels::Matcher& m : ms) {
+    if (!m.Matches(ls.Get(m.name()))) return false;
+  }
+  return true;
+}
+
 std::string GoQuote(std::string_view s) {
   std::string out;
   gostr::AppendGoQuoted(&out, s, gostr::GoPrintable::kAscii);  // as the PromQL parser quotes

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/labels/labels.h"
 #include "model/labels/matcher.h"
 #include "util/result.h"
 
@@ -48,6 +49,13 @@ Result<int64_t> ParseLimit(std::string_view s);
 // matcher").
 Result<std::vector<std::vector<labels::Matcher>>> ParseMatchers(
     const std::vector<std::string_view>& selectors);
+
+// Go's strconv.ParseBool: 1 t T TRUE true True / 0 f F FALSE false False.
+// False (and *out untouched) for anything else.
+bool ParseGoBool(std::string_view s, bool* out);
+
+// Whether `ls` satisfies every matcher of `ms`.
+bool MatchesAll(const labels::Labels& ls, const std::vector<labels::Matcher>& ms);
 
 // Undoes Prometheus's value-encoding escaping of a label name given in a
 // path ("U__my_2e_label" -> "my.label", "__" -> "_"). Names without the

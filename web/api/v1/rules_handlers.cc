@@ -6,7 +6,6 @@
 // match[] (on the rules' configured labels), group_limit and
 // group_next_token; groups left without rules are not listed.
 #include <charconv>
-#include <cmath>
 #include <set>
 #include <string>
 #include <string_view>
@@ -15,27 +14,13 @@
 #include "rules/alerting.h"
 #include "rules/group.h"
 #include "rules/manager.h"
+#include "util/gostr.h"
 #include "web/api/v1/handlers.h"
 #include "web/api/v1/params.h"
 
 namespace ward::web::api::v1 {
 
 namespace {
-
-// Go's strconv.FormatFloat(v, 'e', -1, 64) as a JSON string: "1e+00".
-void AppendAlertValue(std::string* out, double v) {
-  out->push_back('"');
-  if (std::isnan(v)) {
-    out->append("NaN");
-  } else if (std::isinf(v)) {
-    out->append(v > 0 ? "+Inf" : "-Inf");
-  } else {
-    char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-    out->append(buf, r.ptr);
-  }
-  out->push_back('"');
-}
 
 void WriteAlert(JsonWriter& w, const rules::ActiveAlert& a) {
   w.BeginObject();
@@ -54,8 +39,10 @@ void WriteAlert(JsonWriter& w, const rules::ActiveAlert& a) {
     w.String(FormatRFC3339Millis(a.keep_firing_since_ms));
   }
   w.Key("value");
-  std::string v;
-  AppendAlertValue(&v, a.value);
+  // Go's strconv.FormatFloat(value, 'e', -1, 64): "1e+00".
+  std::string v = "\"";
+  gostr::AppendFloatE(&v, a.value);
+  v.push_back('"');
   w.Raw(v);
   w.EndObject();
 }
@@ -73,14 +60,7 @@ bool MatchesAnySet(const labels::Labels& ls,
                    const std::vector<std::vector<labels::Matcher>>& sets) {
   if (sets.empty()) return true;
   for (const auto& set : sets) {
-    bool all = true;
-    for (const labels::Matcher& m : set) {
-      if (!m.Matches(ls.Get(m.name()))) {
-        all = false;
-        break;
-      }
-    }
-    if (all) return true;
+    if (MatchesAll(ls, set)) return true;
   }
   return false;
 }
@@ -91,19 +71,6 @@ std::set<std::string, std::less<>> ValueSet(const Request& req, std::string_view
     if (!v.empty()) out.emplace(v);
   }
   return out;
-}
-
-// Go's strconv.ParseBool.
-bool ParseGoBool(std::string_view s, bool* out) {
-  static constexpr std::string_view kTrue[] = {"1", "t", "T", "TRUE", "true", "True"};
-  static constexpr std::string_view kFalse[] = {"0", "f", "F", "FALSE", "false", "False"};
-  for (std::string_view t : kTrue) {
-    if (s == t) return *out = true, true;
-  }
-  for (std::string_view f : kFalse) {
-    if (s == f) return *out = false, true;
-  }
-  return false;
 }
 
 }  // namespace

@@ -193,13 +193,6 @@ bool ParseMetadataLimit(std::string_view s, int64_t* out) {
   return ec == std::errc() && p == e && b != e;
 }
 
-bool MatchesAll(const labels::Labels& ls, const std::vector<labels::Matcher>& ms) {
-  for (const labels::Matcher& m : ms) {
-    if (!m.Matches(ls.Get(m.name()))) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 // Metadata (TYPE, HELP, UNIT) the targets exposed in their last scrapes,
