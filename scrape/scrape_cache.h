@@ -22,16 +22,18 @@ namespace ward::scrape {
 
 class ScrapeCache {
  public:
+  // Scrape generations are 32-bit (24 bytes an entry): they would wrap
+  // after 2^32 scrapes, 136 years at one scrape a second.
   struct Entry {
     storage::SeriesRef ref = 0;    // storage ref, updated after each append; 0: none yet
+    uint32_t last_iter = 0;        // last scrape that exposed this series
+    uint32_t stale_iter = 0;       // last scrape that tracked it for staleness
+    uint32_t prev_stale_iter = 0;  // stale_iter before the current scrape touched it
     bool dropped = false;          // dropped by metric_relabel_configs: never appended
-    uint64_t last_iter = 0;        // last scrape that exposed this series
-    uint64_t stale_iter = 0;       // last scrape that tracked it for staleness
-    uint64_t prev_stale_iter = 0;  // stale_iter before the current scrape touched it
   };
 
   // Starts a new scrape. Returns its generation number.
-  uint64_t BeginScrape() { return ++iter_; }
+  uint32_t BeginScrape() { return ++iter_; }
 
   // The entry for the raw series bytes, or nullptr. The pointer stays valid
   // until the next Add or EndScrape. Allocates nothing.
@@ -74,7 +76,7 @@ class ScrapeCache {
   }
 
   size_t size() const { return series_.size(); }
-  uint64_t iter() const { return iter_; }
+  uint32_t iter() const { return iter_; }
 
   // Metric metadata (TYPE, HELP, UNIT) of the families the target exposes,
   // as Prometheus's scrape cache keeps it: set by the current scrape, kept
@@ -83,7 +85,7 @@ class ScrapeCache {
     std::string type = "unknown";
     std::string help;
     std::string unit;
-    uint64_t last_iter = 0;
+    uint32_t last_iter = 0;
   };
   // Each compares before writing: an unchanged line costs a probe, no
   // allocation. `type` is a MetricTypeName ("counter", ...).
@@ -102,7 +104,7 @@ class ScrapeCache {
   Metadata& MetadataEntry(std::string_view family);
 
   // Scrapes after which an unseen entry is forgotten.
-  static constexpr uint64_t kForgetAfter = 10;
+  static constexpr uint32_t kForgetAfter = 10;
 
   // Series are keyed by the 128-bit xxh3 of their raw bytes, not a copy of
   // them: 16 bytes an entry instead of the whole line. Two different lines
@@ -121,14 +123,14 @@ class ScrapeCache {
   absl::flat_hash_map<Key, Entry, KeyHash> series_;
   absl::flat_hash_map<std::string, Metadata> metadata_;
   bool metadata_changed_ = false;
-  uint64_t iter_ = 0;
-  uint64_t last_good_ = 0;  // generation of the last successful scrape, 0 = none
+  uint32_t iter_ = 0;
+  uint32_t last_good_ = 0;  // generation of the last successful scrape, 0 = none
 };
 
 template <typename Fn>
 void ScrapeCache::EndScrape(bool success, Fn&& fn) {
-  const uint64_t cur = iter_;
-  const uint64_t prev = last_good_;
+  const uint32_t cur = iter_;
+  const uint32_t prev = last_good_;
   for (auto it = series_.begin(); it != series_.end();) {
     Entry& e = it->second;
     if (prev != 0 && !e.dropped) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <mutex>
 #include <utility>
 
 #include "model/textparse/parser.h"
@@ -16,6 +17,38 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// Body buffers shared by every scrape loop of the process. A loop keeping
+// its own buffer between scrapes would hold one body per target (about 140
+// bytes per series for typical exporters); only a few scrapes are in flight
+// at once, so a small pool gives the same reuse for a fraction of the memory.
+class BodyBufferPool {
+ public:
+  std::string Get() {
+    std::lock_guard<std::mutex> l(mu_);
+    if (free_.empty()) return std::string();
+    std::string b = std::move(free_.back());
+    free_.pop_back();
+    return b;
+  }
+  void Put(std::string b) {
+    if (b.capacity() == 0 || b.capacity() > kMaxKeptBytes) return;
+    b.clear();
+    std::lock_guard<std::mutex> l(mu_);
+    if (free_.size() < kMaxKept) free_.push_back(std::move(b));
+  }
+
+ private:
+  static constexpr size_t kMaxKept = 8;
+  static constexpr size_t kMaxKeptBytes = 64u << 20;
+  std::mutex mu_;
+  std::vector<std::string> free_;
+};
+
+BodyBufferPool& BodyBuffers() {
+  static BodyBufferPool* pool = new BodyBufferPool();  // never destroyed: loops may outlive statics
+  return *pool;
 }
 
 }  // namespace
@@ -240,7 +273,7 @@ void ScrapeLoop::Tick() {
     OnResponse(std::move(r));
     return;
   }
-  req->body_buffer = std::move(buffer_);
+  req->body_buffer = BodyBuffers().Get();
   auto self = shared_from_this();
   Status s =
       client_.Submit(std::move(*req), [self](HttpResponse r) { self->OnResponse(std::move(r)); });
@@ -262,10 +295,8 @@ void ScrapeLoop::OnResponse(HttpResponse resp) {
     std::lock_guard<std::mutex> l(mu_);
     stopped = stopped_;
   }
-  if (!stopped) {
-    Process(resp, start_ms_);
-    buffer_ = std::move(resp.body);
-  }
+  if (!stopped) Process(resp, start_ms_);
+  BodyBuffers().Put(std::move(resp.body));
   bool finish = false;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -369,6 +400,12 @@ ScrapeLoop::AppendResult ScrapeLoop::AppendBody(storage::Appender& app, std::str
     return r;
   }
   textparse::Parser& p = **parser;
+  // Lines whose exact bytes are in the cache skip the label parsing.
+  p.SetKnownSeries(
+      [](void* cache, std::string_view series) -> void* {
+        return static_cast<ScrapeCache*>(cache)->Get(series);
+      },
+      &cache_);
   const config::ScrapeConfig& cfg = *cfg_;
   uint64_t appended = 0;
   bool limit_hit = false;
@@ -415,7 +452,8 @@ ScrapeLoop::AppendResult ScrapeLoop::AppendBody(storage::Appender& app, std::str
       t = *pts;
       track = cfg.track_timestamps_staleness;
     }
-    ScrapeCache::Entry* ce = cache_.Get(series);
+    ScrapeCache::Entry* ce = static_cast<ScrapeCache::Entry*>(p.Known());
+    if (ce == nullptr) ce = cache_.Get(series);
     bool is_new = false;
     labels::Labels final_lset;  // built on a cache miss only
     if (ce == nullptr) {

@@ -131,7 +131,6 @@ class ScrapeLoop : public std::enable_shared_from_this<ScrapeLoop> {
   int64_t last_scrape_ms_ = 0;
   // The expected scrape time that timestamps are aligned to (0: none yet).
   int64_t aligned_ms_ = 0;
-  std::string buffer_;  // body storage reused across scrapes
   int64_t start_ms_ = 0;
   std::chrono::steady_clock::time_point next_tick_;
   std::chrono::steady_clock::time_point last_tick_;

@@ -87,6 +87,28 @@ class Parser {
   // REQUIRES: the last entry was kSeries. Fills *out and returns true when the
   // current sample carries an OpenMetrics exemplar; false otherwise.
   virtual bool GetExemplar(Exemplar* out) = 0;
+
+  // Known-series fast path. `fn(ctx, series)` is asked about the raw series
+  // bytes of a line before they are parsed in full; a non-null answer means
+  // the caller has seen exactly these bytes parse as a valid series before
+  // (byte-identical bytes are valid again), so the parser only finds where
+  // they end and reads the value and timestamp. The answer is kept as the
+  // entry's Known() tag (the scrape loop passes its cache entry through).
+  // Metric() still works on such an entry (it parses the labels then).
+  // Parsers without a fast path ignore it and Known() stays null.
+  using KnownSeriesFn = void* (*)(void* ctx, std::string_view series);
+  void SetKnownSeries(KnownSeriesFn fn, void* ctx) {
+    known_fn_ = fn;
+    known_ctx_ = ctx;
+  }
+  // REQUIRES: the last entry was kSeries. The tag `fn` returned for it, or
+  // null when the line was parsed in full.
+  void* Known() const { return known_; }
+
+ protected:
+  KnownSeriesFn known_fn_ = nullptr;
+  void* known_ctx_ = nullptr;
+  void* known_ = nullptr;
 };
 
 // Picks the parser from the response Content-Type as Prometheus 3.x does:

@@ -200,10 +200,15 @@ Token PromParser::Lex() {
 Result<Entry> PromParser::Next() {
   if (failed_) return Status::InvalidArgument("text parser used after an error");
   if (done_) return Entry::kEOF;
+  known_ = nullptr;
   for (;;) {
     line_start_ = i_;
     offsets_.clear();
     name_start_ = name_end_ = kUnset;
+    if (known_fn_ != nullptr && state_ == State::kInit && i_ < size_ && IsMStart(b_[i_])) {
+      Result<Entry> r = Entry::kEOF;
+      if (TryKnownSeries(&r)) return r;
+    }
     Token t = NextToken();
     switch (t) {
       case Token::kEOF:
@@ -282,6 +287,49 @@ Result<Entry> PromParser::Next() {
         return Fail(ParseError("expected a valid start token", t));
     }
   }
+}
+
+bool PromParser::TryKnownSeries(Result<Entry>* out) {
+  // Find the end of `name` or `name{...}` as the lexer would for a valid
+  // line; anything unusual (a newline inside, blanks before the brace, no
+  // blank after the series) goes to the full parser.
+  size_t j = i_ + 1;
+  while (j < size_ && IsMChar(b_[j])) j++;
+  const size_t name_end = j;
+  if (j < size_ && b_[j] == '{') {
+    for (j++;; j++) {
+      if (j >= size_) return false;
+      char c = b_[j];
+      if (c == '}') break;
+      if (c == '\n') return false;
+      if (c == '"') {
+        for (j++; j < size_ && b_[j] != '"'; j++) {
+          if (b_[j] == '\\') j++;
+        }
+        if (j >= size_) return false;
+      }
+    }
+    j++;
+    if (j >= size_ || !IsBlank(b_[j])) return false;
+  } else {
+    if (j >= size_ || !IsBlank(b_[j])) return false;
+    size_t k = j + 1;
+    while (k < size_ && IsBlank(b_[k])) k++;
+    if (k < size_ && b_[k] == '{') return false;  // `name {labels}`: full parser
+  }
+  void* tag = known_fn_(known_ctx_, View(i_, j));
+  if (tag == nullptr) return false;
+  series_start_ = name_start_ = i_;
+  series_end_ = j;
+  name_end_ = name_end;
+  i_ = j;
+  state_ = State::kValue;
+  known_ = tag;
+  // Labels are not parsed (offsets_ stays empty): Metric() parses them on
+  // demand, and the duplicate-name check passed when the bytes were first seen.
+  *out = ParseMetricSuffix(NextToken());
+  if (!out->ok()) known_ = nullptr;
+  return true;
 }
 
 Status PromParser::ParseLabels() {
@@ -402,6 +450,21 @@ void PromParser::Metric(labels::Labels* out) {
   if (name_start_ == kUnset) {  // misuse: not on a series entry
     *out = labels::Labels();
     return;
+  }
+  if (known_ != nullptr && offsets_.empty() && series_end_ > name_end_) {
+    // A fast-path entry with labels: parse them now.
+    const size_t saved_i = i_, saved_start = start_;
+    const State saved_state = state_;
+    i_ = name_end_ + 1;  // past '{'
+    state_ = State::kLabels;
+    Status s = ParseLabels();
+    i_ = saved_i;
+    start_ = saved_start;
+    state_ = saved_state;
+    if (!s.ok()) {  // cannot happen for bytes that parsed before
+      *out = labels::Labels();
+      return;
+    }
   }
   internal::BuildLabels(b_, name_start_, name_end_, offsets_, mtype_, out);
 }

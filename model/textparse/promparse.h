@@ -58,6 +58,10 @@ class PromParser final : public Parser {
   Status ParseLabels();
   Result<Entry> ParseMetricSuffix(Token t);
   Result<Entry> Fail(Status s);
+  // The fast path of a line starting at i_ with a metric name (see
+  // Parser::SetKnownSeries): true when its series bytes are known and the
+  // entry was read (result in *out), false to parse the line in full.
+  bool TryKnownSeries(Result<Entry>* out);
 
   const char* b_;
   size_t size_;  // body bytes
