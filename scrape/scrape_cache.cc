@@ -12,11 +12,74 @@ ScrapeCache::Key ScrapeCache::KeyOf(std::string_view series) {
 }
 
 ScrapeCache::Entry* ScrapeCache::Add(std::string_view series, bool dropped) {
-  auto [it, inserted] = series_.try_emplace(KeyOf(series));
-  Entry& e = it->second;
-  if (!inserted) e = Entry();
+  const Key k = KeyOf(series);
+  uint32_t i;
+  if (auto it = index_.find(k); it != index_.end()) {
+    i = *it;
+  } else {
+    if (free_.empty()) {
+      i = static_cast<uint32_t>(entries_.size());
+      entries_.emplace_back();
+    } else {
+      i = free_.back();
+      free_.pop_back();
+    }
+    entries_[i].key = k;
+    index_.insert(i);
+  }
+  Entry& e = entries_[i];
+  e = Entry();
+  e.key = k;
+  e.live = true;
   e.dropped = dropped;
+  cursor_ = i + 1;
   return &e;
+}
+
+ScrapeCache& ScrapeCache::operator=(ScrapeCache&& o) noexcept {
+  if (this == &o) return *this;
+  entries_ = std::move(o.entries_);
+  free_ = std::move(o.free_);
+  metadata_ = std::move(o.metadata_);
+  metadata_changed_ = o.metadata_changed_;
+  iter_ = o.iter_;
+  last_good_ = o.last_good_;
+  cursor_ = 0;
+  index_.clear();
+  for (uint32_t i = 0; i < entries_.size(); i++) {
+    if (entries_[i].live) index_.insert(i);
+  }
+  o.entries_.clear();
+  o.free_.clear();
+  o.metadata_.clear();
+  o.index_.clear();
+  o.metadata_changed_ = false;
+  o.iter_ = o.last_good_ = 0;
+  o.cursor_ = 0;
+  return *this;
+}
+
+void ScrapeCache::Remove(uint32_t i) {
+  index_.erase(entries_[i].key);
+  entries_[i] = Entry();
+  free_.push_back(i);
+}
+
+void ScrapeCache::MaybeCompact() {
+  // When more than half the slots are free (a target that shrank), move the
+  // live entries down, in order, and rebuild the index.
+  if (free_.size() <= 1024 || free_.size() <= entries_.size() / 2) return;
+  size_t n = 0;
+  for (size_t i = 0; i < entries_.size(); i++) {
+    if (entries_[i].live) entries_[n++] = entries_[i];
+  }
+  entries_.resize(n);
+  entries_.shrink_to_fit();
+  free_.clear();
+  free_.shrink_to_fit();
+  index_.clear();
+  for (uint32_t i = 0; i < n; i++) index_.insert(i);
+  cursor_ = 0;
 }
 
 ScrapeCache::Metadata& ScrapeCache::MetadataEntry(std::string_view family) {

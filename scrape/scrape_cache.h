@@ -7,6 +7,10 @@
 // ref, and only a ref the head has garbage-collected makes the scrape loop
 // build the labels again from the exposition. It also tracks which series each scrape produced
 // (generation counters, no per-scrape sets) to find series that went stale.
+// Entries live in one vector in the order they were first seen, which for a
+// stable target is the order of its exposition: a lookup first tries the
+// entry after the previous hit (a sequential walk the CPU prefetches) and
+// only then the hash index, so an unchanged scrape touches memory in order.
 // Not thread-safe: owned and used by one ScrapeLoop, one scrape at a time.
 #pragma once
 
@@ -14,32 +18,68 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "storage/interface.h"
 
 namespace ward::scrape {
 
 class ScrapeCache {
+ private:
+  // Series are keyed by the 128-bit xxh3 of their raw bytes, not a copy of
+  // them: 16 bytes an entry instead of the whole line. Two different lines
+  // of one target share a key with a probability of about n^2 / 2^129
+  // (1e-27 for a million series), far below any hardware error rate.
+  struct Key {
+    uint64_t lo = 0;
+    uint64_t hi = 0;
+    bool operator==(const Key&) const = default;
+  };
+
  public:
-  // Scrape generations are 32-bit (24 bytes an entry): they would wrap
-  // after 2^32 scrapes, 136 years at one scrape a second.
+  // Scrape generations are 32-bit (40 bytes an entry with its key): they
+  // would wrap after 2^32 scrapes, 136 years at one scrape a second.
   struct Entry {
+    Key key;
     storage::SeriesRef ref = 0;    // storage ref, updated after each append; 0: none yet
     uint32_t last_iter = 0;        // last scrape that exposed this series
     uint32_t stale_iter = 0;       // last scrape that tracked it for staleness
     uint32_t prev_stale_iter = 0;  // stale_iter before the current scrape touched it
     bool dropped = false;          // dropped by metric_relabel_configs: never appended
+    bool live = false;             // false: a free slot
   };
 
+  ScrapeCache() : index_(0, IndexHash{&entries_}, IndexEq{&entries_}) {}
+  ScrapeCache(const ScrapeCache&) = delete;
+  ScrapeCache& operator=(const ScrapeCache&) = delete;
+  // Moves rebuild the index (its hash functions point at entries_).
+  ScrapeCache(ScrapeCache&& o) noexcept : ScrapeCache() { *this = std::move(o); }
+  ScrapeCache& operator=(ScrapeCache&& o) noexcept;
+
   // Starts a new scrape. Returns its generation number.
-  uint32_t BeginScrape() { return ++iter_; }
+  uint32_t BeginScrape() {
+    cursor_ = 0;
+    return ++iter_;
+  }
 
   // The entry for the raw series bytes, or nullptr. The pointer stays valid
   // until the next Add or EndScrape. Allocates nothing.
   Entry* Get(std::string_view series) {
-    auto it = series_.find(KeyOf(series));
-    return it == series_.end() ? nullptr : &it->second;
+    const Key k = KeyOf(series);
+    if (cursor_ < entries_.size()) {
+      Entry& e = entries_[cursor_];
+      if (e.live && e.key == k) {
+        cursor_++;
+        return &e;
+      }
+    }
+    auto it = index_.find(k);
+    if (it == index_.end()) return nullptr;
+    cursor_ = *it + 1;
+    return &entries_[*it];
   }
 
   // Inserts (or replaces) the entry for `series`. Valid as for Get.
@@ -69,13 +109,13 @@ class ScrapeCache {
   template <typename Fn>
   void ForEachCurrent(Fn&& fn) {
     if (last_good_ == 0) return;
-    for (auto& [k, e] : series_) {
-      if (!e.dropped && e.stale_iter == last_good_) fn(static_cast<const Entry&>(e));
+    for (const Entry& e : entries_) {
+      if (e.live && !e.dropped && e.stale_iter == last_good_) fn(e);
     }
     last_good_ = 0;
   }
 
-  size_t size() const { return series_.size(); }
+  size_t size() const { return index_.size(); }
   uint32_t iter() const { return iter_; }
 
   // Metric metadata (TYPE, HELP, UNIT) of the families the target exposes,
@@ -106,21 +146,35 @@ class ScrapeCache {
   // Scrapes after which an unseen entry is forgotten.
   static constexpr uint32_t kForgetAfter = 10;
 
-  // Series are keyed by the 128-bit xxh3 of their raw bytes, not a copy of
-  // them: 16 bytes an entry instead of the whole line. Two different lines
-  // of one target share a key with a probability of about n^2 / 2^129
-  // (1e-27 for a million series), far below any hardware error rate.
-  struct Key {
-    uint64_t lo = 0;
-    uint64_t hi = 0;
-    bool operator==(const Key&) const = default;
-  };
-  struct KeyHash {
-    size_t operator()(const Key& k) const { return static_cast<size_t>(k.lo); }
-  };
   static Key KeyOf(std::string_view series);
+  // Frees entry i (REQUIRES: live).
+  void Remove(uint32_t i);
+  // Packs the entries when most slots are free. Invalidates entry pointers.
+  void MaybeCompact();
 
-  absl::flat_hash_map<Key, Entry, KeyHash> series_;
+  // The index holds entry positions (4 bytes a slot); hashing and equality
+  // look at the entry's key, so a Key can be looked up directly.
+  struct IndexHash {
+    using is_transparent = void;
+    const std::vector<Entry>* entries;
+    size_t operator()(uint32_t i) const { return (*entries)[i].key.lo; }
+    size_t operator()(const Key& k) const { return k.lo; }
+  };
+  struct IndexEq {
+    using is_transparent = void;
+    const std::vector<Entry>* entries;
+    const Key& KeyAt(uint32_t i) const { return (*entries)[i].key; }
+    const Key& KeyAt(const Key& k) const { return k; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return KeyAt(a) == KeyAt(b);
+    }
+  };
+
+  std::vector<Entry> entries_;  // live entries and free slots
+  std::vector<uint32_t> free_;  // free slots of entries_
+  absl::flat_hash_set<uint32_t, IndexHash, IndexEq> index_;
+  size_t cursor_ = 0;  // where the next series of this scrape is expected
   absl::flat_hash_map<std::string, Metadata> metadata_;
   bool metadata_changed_ = false;
   uint32_t iter_ = 0;
@@ -131,8 +185,9 @@ template <typename Fn>
 void ScrapeCache::EndScrape(bool success, Fn&& fn) {
   const uint32_t cur = iter_;
   const uint32_t prev = last_good_;
-  for (auto it = series_.begin(); it != series_.end();) {
-    Entry& e = it->second;
+  for (uint32_t i = 0; i < entries_.size(); i++) {
+    Entry& e = entries_[i];
+    if (!e.live) continue;
     if (prev != 0 && !e.dropped) {
       bool in_prev = e.stale_iter == prev || (e.stale_iter == cur && e.prev_stale_iter == prev);
       bool in_cur = e.stale_iter == cur;
@@ -142,12 +197,9 @@ void ScrapeCache::EndScrape(bool success, Fn&& fn) {
       // A failed scrape exposes nothing: undo its staleness tracking.
       e.stale_iter = e.prev_stale_iter;
     }
-    if (cur - e.last_iter > kForgetAfter) {
-      series_.erase(it++);
-    } else {
-      ++it;
-    }
+    if (cur - e.last_iter > kForgetAfter) Remove(i);
   }
+  MaybeCompact();
   for (auto it = metadata_.begin(); it != metadata_.end();) {
     if (cur - it->second.last_iter > kForgetAfter) {
       metadata_.erase(it++);

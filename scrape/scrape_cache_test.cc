@@ -94,5 +94,52 @@ TEST(ScrapeCacheTest, ForEachCurrentAndForgetting) {
   EXPECT_EQ(c.size(), 1u);
 }
 
+// Many series, in shifting orders, with a target that shrinks (its unseen
+// entries are forgotten and the slots packed) and a move in between: every
+// lookup finds the entry of exactly its series.
+TEST(ScrapeCacheTest, OrderChurnShrinkAndMove) {
+  auto name = [](int i) { return "m{i=\"" + std::to_string(i) + "\"}"; };
+  ScrapeCache c;
+  auto scrape = [&](const std::vector<int>& ids) {
+    c.BeginScrape();
+    for (int i : ids) {
+      std::string s = name(i);
+      ScrapeCache::Entry* e = c.Get(s);
+      if (e == nullptr) {
+        e = c.Add(s, false);
+        e->ref = static_cast<storage::SeriesRef>(i) + 1;
+      }
+      ASSERT_EQ(e->ref, static_cast<storage::SeriesRef>(i) + 1) << s;
+      c.MarkSeen(e, true);
+    }
+    c.EndScrape(true, [](const ScrapeCache::Entry&) {});
+  };
+  std::vector<int> all(5000);
+  for (int i = 0; i < 5000; i++) all[i] = i;
+  scrape(all);
+  std::vector<int> rev(all.rbegin(), all.rend());
+  scrape(rev);  // every cursor guess misses: the index answers
+  EXPECT_EQ(c.size(), 5000u);
+  std::vector<int> few;
+  for (int i = 0; i < 5000; i += 7) few.push_back(i);
+  for (int k = 0; k < 12; k++) scrape(few);  // the others are forgotten, slots packed
+  EXPECT_EQ(c.size(), few.size());
+  c.BeginScrape();
+  EXPECT_EQ(c.Get(name(1)), nullptr);
+  ASSERT_NE(c.Get(name(7)), nullptr);
+  EXPECT_EQ(c.Get(name(7))->ref, 8u);
+  ScrapeCache moved(std::move(c));
+  EXPECT_EQ(c.size(), 0u);
+  EXPECT_EQ(moved.size(), few.size());
+  moved.BeginScrape();
+  ASSERT_NE(moved.Get(name(14)), nullptr);
+  EXPECT_EQ(moved.Get(name(14))->ref, 15u);
+  // New series reuse free slots and are found again.
+  c = std::move(moved);
+  scrape(all);
+  EXPECT_EQ(c.size(), 5000u);
+  scrape(all);
+}
+
 }  // namespace
 }  // namespace ward::scrape

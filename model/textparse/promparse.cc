@@ -290,26 +290,23 @@ Result<Entry> PromParser::Next() {
 }
 
 bool PromParser::TryKnownSeries(Result<Entry>* out) {
-  // Find the end of `name` or `name{...}` as the lexer would for a valid
-  // line; anything unusual (a newline inside, blanks before the brace, no
-  // blank after the series) goes to the full parser.
+  // The candidate series is the name, plus, when a brace follows, every
+  // byte up to the first '}' of the line, which must be followed by a blank.
+  // That '}' may sit inside a quoted value; then the candidate is not a
+  // valid series and so not known. If it is known, the bytes are a valid
+  // series, and the full parser reads that same prefix the same way: its
+  // last '}' closes the labels, so both end the series at the same byte.
+  // Lines that do not fit (blanks before the brace, a newline inside a
+  // value) go to the full parser.
   size_t j = i_ + 1;
   while (j < size_ && IsMChar(b_[j])) j++;
   const size_t name_end = j;
   if (j < size_ && b_[j] == '{') {
-    for (j++;; j++) {
-      if (j >= size_) return false;
-      char c = b_[j];
-      if (c == '}') break;
-      if (c == '\n') return false;
-      if (c == '"') {
-        for (j++; j < size_ && b_[j] != '"'; j++) {
-          if (b_[j] == '\\') j++;
-        }
-        if (j >= size_) return false;
-      }
-    }
-    j++;
+    const void* nl = std::memchr(b_ + j, '\n', size_ - j);
+    const size_t eol = nl ? static_cast<size_t>(static_cast<const char*>(nl) - b_) : size_;
+    const void* cb = std::memchr(b_ + j, '}', eol - j);
+    if (cb == nullptr) return false;
+    j = static_cast<size_t>(static_cast<const char*>(cb) - b_) + 1;
     if (j >= size_ || !IsBlank(b_[j])) return false;
   } else {
     if (j >= size_ || !IsBlank(b_[j])) return false;
