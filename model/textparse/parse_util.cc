@@ -155,13 +155,25 @@ bool ParseGoFloat(std::string_view s, double* out, std::string* err) {
     return true;
   }
   // Decimal: digits [. digits] [e [+-] digits], at least one mantissa digit.
-  size_t j = i, digits = 0;
-  while (j < n && IsDigit(s[j])) j++, digits++;
+  size_t j = i, digits = 0, frac = 0;
+  uint64_t mant = 0;  // exact while digits <= 19
+  while (j < n && IsDigit(s[j])) mant = mant * 10 + (s[j++] - '0'), digits++;
   if (j < n && s[j] == '.') {
     j++;
-    while (j < n && IsDigit(s[j])) j++, digits++;
+    while (j < n && IsDigit(s[j])) mant = mant * 10 + (s[j++] - '0'), digits++, frac++;
   }
   if (digits == 0) return syntax();
+  if (j == n && digits <= 15) {
+    // Plain decimal with at most 15 digits: the mantissa and 10^frac
+    // (frac <= 15) are exact doubles, and one IEEE division rounds
+    // correctly, so this equals the full conversion.
+    static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    double v = static_cast<double>(mant);
+    if (frac > 0) v /= kPow10[frac];
+    *out = neg ? -v : v;
+    return true;
+  }
   if (j < n && (s[j] == 'e' || s[j] == 'E')) {
     j++;
     if (j < n && (s[j] == '+' || s[j] == '-')) j++;

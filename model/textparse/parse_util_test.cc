@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
 
 namespace ward::textparse::internal {
 namespace {
@@ -73,6 +77,40 @@ TEST(TextparseUtilTest, Unescape) {
   EXPECT_EQ(out, "a\\b\nc\\\"d");
   Unescape(R"(\\n)", false, &out);
   EXPECT_EQ(out, "\\n");
+}
+
+// Short plain decimals take a fast path; it must give the bits strtod
+// (correct rounding) gives, for every length, sign and point position.
+TEST(TextparseUtilTest, ParseGoFloatShortDecimalsMatchStrtod) {
+  std::mt19937_64 rng(11);
+  std::string err;
+  for (int k = 0; k < 200000; k++) {
+    int nd = 1 + static_cast<int>(rng() % 17);
+    std::string s;
+    if (rng() % 4 == 0) s += (rng() % 2) ? '-' : '+';
+    int point = static_cast<int>(rng() % (nd + 2)) - 1;  // -1: no point
+    for (int d = 0; d < nd; d++) {
+      if (d == point) s += '.';
+      s += static_cast<char>('0' + rng() % 10);
+    }
+    if (point == nd) s += '.';
+    double got = 0;
+    ASSERT_TRUE(internal::ParseGoFloat(s, &got, &err)) << s << ": " << err;
+    double want = std::strtod(s.c_str(), nullptr);
+    uint64_t gb, wb;
+    std::memcpy(&gb, &got, 8);
+    std::memcpy(&wb, &want, 8);
+    ASSERT_EQ(gb, wb) << s;
+  }
+  double v;
+  EXPECT_TRUE(internal::ParseGoFloat("-0", &v, &err));
+  EXPECT_TRUE(std::signbit(v));
+  EXPECT_TRUE(internal::ParseGoFloat(".5", &v, &err));
+  EXPECT_EQ(v, 0.5);
+  EXPECT_TRUE(internal::ParseGoFloat("5.", &v, &err));
+  EXPECT_EQ(v, 5.0);
+  EXPECT_FALSE(internal::ParseGoFloat(".", &v, &err));
+  EXPECT_FALSE(internal::ParseGoFloat("1.2.3", &v, &err));
 }
 
 TEST(TextparseUtilTest, ParseGoInt64) {
