@@ -13,6 +13,8 @@ std::string_view AlertStateString(AlertState s) {
       return "pending";
     case AlertState::kFiring:
       return "firing";
+    case AlertState::kUnknown:
+      return "unknown";
     case AlertState::kInactive:
       break;
   }
@@ -58,6 +60,7 @@ AlertingRule::AlertingRule(std::string name, promql::parser::ExprPtr expr, int64
       restored_(restored) {}
 
 AlertState AlertingRule::State() const {
+  if (last_evaluation_ms() == 0) return AlertState::kUnknown;
   std::lock_guard<std::mutex> l(mu_);
   AlertState max = AlertState::kInactive;
   for (const auto& [h, a] : active_) max = std::max(max, a.state);

@@ -22,8 +22,10 @@
 
 namespace ward::rules {
 
-enum class AlertState { kInactive, kPending, kFiring };
-// "inactive", "pending", "firing".
+// Ordered: a rule's state is the highest of its alerts'. kUnknown is the
+// state of a rule not evaluated yet (Prometheus 3.x).
+enum class AlertState { kUnknown, kInactive, kPending, kFiring };
+// "unknown", "inactive", "pending", "firing".
 std::string_view AlertStateString(AlertState s);
 
 // Resolved alerts are kept (and re-sent) this long (Prometheus's resolvedRetention).
@@ -64,7 +66,8 @@ class AlertingRule final : public Rule {
   int64_t KeepFiringFor() const { return keep_firing_for_ms_; }
   const labels::Labels& Annotations() const { return annotations_; }
 
-  // The highest state of any of its alerts (kInactive when none).
+  // The highest state of any of its alerts (kInactive when none; kUnknown
+  // before the first evaluation).
   AlertState State() const;
   // Pending and firing alerts (not resolved ones), sorted by labels.
   std::vector<ActiveAlert> ActiveAlerts() const;

@@ -63,7 +63,8 @@ TEST(RulesAlerting, PendingFiringResolved) {
   ASSERT_NE(g, nullptr);
   auto r = Alerting(*g);
   EXPECT_EQ(r->Duration(), 2 * kMin);
-  EXPECT_EQ(r->State(), AlertState::kInactive);
+  EXPECT_EQ(r->State(), AlertState::kUnknown);  // not evaluated yet
+  EXPECT_EQ(AlertStateString(r->State()), "unknown");
 
   const labels::Labels alert_labels =
       L({{"a", "1"}, {"alertname", "HighValue"}, {"severity", "page"}});

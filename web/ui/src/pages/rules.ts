@@ -22,7 +22,7 @@ interface Rule {
   lastError?: string;
   lastEvaluation: string;
   evaluationTime: number;
-  state?: 'firing' | 'pending' | 'inactive';
+  state?: 'firing' | 'pending' | 'inactive' | 'unknown';
   duration?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
@@ -60,13 +60,15 @@ export async function renderAlerts(root: HTMLElement): Promise<void> {
   const groups = await loadGroups(body, 'alert');
   if (!groups) return;
   const rules = groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => ({ g, r })));
-  const states: ('firing' | 'pending' | 'inactive')[] = ['firing', 'pending', 'inactive'];
+  // 'unknown': not evaluated yet (listed only when there are such rules).
+  const states: ('firing' | 'pending' | 'inactive' | 'unknown')[] = ['firing', 'pending', 'inactive', 'unknown'];
   if (rules.length === 0) {
     body.appendChild(h('div', { class: 'muted' }, 'No alerting rules.'));
     return;
   }
   for (const st of states) {
     const these = rules.filter(({ r }) => (r.state || 'inactive') === st);
+    if (st === 'unknown' && these.length === 0) continue;
     body.appendChild(
       h('h2', { class: `state-heading state-${st}` }, `${st[0].toUpperCase()}${st.slice(1)} (${these.length})`),
     );
@@ -75,7 +77,7 @@ export async function renderAlerts(root: HTMLElement): Promise<void> {
       body.appendChild(
         h(
           'details',
-          { class: `panel alert-rule rule-${st}`, 'data-state': st, open: st !== 'inactive' },
+          { class: `panel alert-rule rule-${st}`, 'data-state': st, open: st === 'firing' || st === 'pending' },
           h(
             'summary',
             null,
