@@ -19,6 +19,12 @@ ScrapeCache::Entry* ScrapeCache::Add(std::string_view series, bool dropped) {
   } else {
     if (free_.empty()) {
       i = static_cast<uint32_t>(entries_.size());
+      // Grow by an eighth, not by doubling: a target's entry count settles
+      // after its first scrape, and doubling would leave up to half the
+      // vector unused for good.
+      if (entries_.size() == entries_.capacity()) {
+        entries_.reserve(entries_.size() + entries_.size() / 8 + 64);
+      }
       entries_.emplace_back();
     } else {
       i = free_.back();
