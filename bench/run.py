@@ -344,11 +344,16 @@ def day_disk(args, tools, date):
     port = args.sut_port
     base = f"http://{HOST}:{port}"
 
-    # Prometheus and ward: blocks as the backfill tools write them (same input, same flags).
+    # Prometheus and ward: blocks as the backfill tools write them (same input, same flags);
+    # ward-dense: ward with its opt-in dense chunk encoding (tsdb/docs/format/dense_chunks.md).
     for name, tool, server in (("prometheus", tools["promtool"], tools["prometheus"]),
-                               ("ward", tools["wardtool"], tools["ward"])):
+                               ("ward", tools["wardtool"], tools["ward"]),
+                               ("ward-dense", tools["wardtool"], tools["ward"])):
         out = os.path.join(work, name)
         cmd = [tool, "tsdb", "create-blocks-from", "--max-block-duration=24h", "openmetrics", "-q", om, out]
+        if name == "ward-dense":
+            cmd = [tool, "tsdb", "create-blocks-from", "--max-block-duration=24h", "--chunk-encoding=dense",
+                   "openmetrics", "-q", om, out]
         if name == "prometheus":  # kingpin: flags after the subcommand
             cmd = [tool, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=24h", "-q", om, out]
         t = time.time()
@@ -372,6 +377,8 @@ def day_disk(args, tools, date):
         # Open the dir with the server: startup time and a query count of the samples.
         srv = [server, f"--config.file={cfg}", f"--storage.tsdb.path={out}",
                f"--web.listen-address={HOST}:{port}", "--storage.tsdb.retention.time=100y"]
+        if name == "ward-dense":
+            srv.append("--storage.tsdb.compacted-chunk-encoding=dense")
         proc = None
         try:
             proc, ready = start_server(srv, work, base + "/-/ready")
@@ -463,6 +470,7 @@ def day_disk(args, tools, date):
         "prometheus": shared.tool_version([tools["prometheus"], "--version"], "prometheus"),
         "victoriametrics": shared.tool_version([tools["victoria-metrics"], "-version"], "victoria-metrics"),
         "ward": shared.tool_version([tools["ward"], "--version"])}
+    res["versions"]["ward-dense"] = res["versions"]["ward"]
     res["machine"] = shared.machine_info()
     if not args.keep_data:
         shutil.rmtree(work, ignore_errors=True)
@@ -476,9 +484,13 @@ def day_disk(args, tools, date):
     return res
 
 
+# Systems of the day-of-data table (ward-dense: ward with --chunk-encoding=dense).
+DAY_NAMES = ("prometheus", "victoriametrics", "ward", "ward-dense")
+
+
 def day_rows(res):
     """(label, {system: value}) rows of the day-of-data figures."""
-    names = ("prometheus", "victoriametrics", "ward")
+    names = DAY_NAMES
     sy = res["systems"]
 
     def val(n, fn):
@@ -504,7 +516,7 @@ def day_rows(res):
 
 
 def day_markdown(res, args):
-    names = ("prometheus", "victoriametrics", "ward")
+    names = DAY_NAMES
     hdr = (f"{res['series']:,} series x {res['samples_expected'] // res['series']:,} samples "
            f"({res['hours']} h at {res['interval_s']} s) = {res['samples_expected']:,} samples")
     out = [f"# Disk on a day of data: {hdr}", "",
@@ -518,24 +530,28 @@ def day_markdown(res, args):
            "blocks are measured as the tools write them, before any server opens the dir (both tools "
            "cut blocks at multiples of 18h since the epoch, the largest compaction range <= 24h, as "
            "Prometheus's own compaction does with default retention; see the block list below). "
-           "Index = the blocks' `index` files.",
+           "Index = the blocks' `index` files. ward-dense: the same with `--chunk-encoding=dense` "
+           "(ward's opt-in dense chunks, tsdb/docs/format/dense_chunks.md; not readable by Prometheus "
+           "until `wardtool tsdb convert --chunk-encoding=xor`).",
            "- VictoriaMetrics: whole data dir after import, `/internal/force_flush`, "
            "`/internal/force_merge` of every partition and no merges running. Index = `indexdb/`.",
-           "- Versions: " + "; ".join(f"{n} {res['versions'].get(n)}" for n in names), "",
-           "| figure | " + " | ".join(names) + " | ward / prometheus | ward / VM |",
-           "|---|---|---|---|---|---|"]
+           "- Versions: " + "; ".join(f"{n} {res['versions'].get(n)}" for n in names[:3]), "",
+           "| figure | " + " | ".join(names) + " | ward / prometheus | ward / VM "
+           "| ward-dense / prometheus | ward-dense / VM |",
+           "|---|" + "---|" * (len(names) + 4)]
+
+    def ratio(a, b):
+        return shared.fmt(a / b if isinstance(a, (int, float)) and b else None)
     for label, v in day_rows(res):
-        w, p, m = v["ward"], v["prometheus"], v["victoriametrics"]
-        rp = w / p if isinstance(w, (int, float)) and p else None
-        rv = w / m if isinstance(w, (int, float)) and m else None
+        w, d, p, m = v["ward"], v["ward-dense"], v["prometheus"], v["victoriametrics"]
         nd = 3 if "sample" in label and "/" in label else 1
         out.append(f"| {label} | " + " | ".join(shared.fmt(v[n], nd) for n in names)
-                   + f" | {shared.fmt(rp)} | {shared.fmt(rv)} |")
+                   + f" | {ratio(w, p)} | {ratio(w, m)} | {ratio(d, p)} | {ratio(d, m)} |")
     errs = [f"{n}: {s.get('error') or s.get('query_error')}" for n, s in res["systems"].items()
             if s.get("error") or s.get("query_error")]
     if errs:
         out += ["", "Errors: " + "; ".join(errs)]
-    blocks = {n: res["systems"].get(n, {}).get("blocks") for n in ("prometheus", "ward")}
+    blocks = {n: res["systems"].get(n, {}).get("blocks") for n in ("prometheus", "ward", "ward-dense")}
     out += ["", "Blocks (hours, bytes, samples): " + "; ".join(
         f"{n}: " + ", ".join(f"{b['hours']}h {b['bytes']:,} B {b['samples']:,}" for b in (bl or []))
         for n, bl in blocks.items())]
@@ -585,15 +601,16 @@ def summary(args, date, reports, day):
         out.append("")
     if day:
         out += [f"## Day of data ({day['series']:,} series x {day['hours']} h at {day['interval_s']} s; "
-                f"`{date}-day-disk.md`)", "", "| figure | " + " | ".join(names) + " | w/P | w/VM |",
-                "|---|---|---|---|---|---|"]
+                f"`{date}-day-disk.md`)", "", "| figure | " + " | ".join(DAY_NAMES)
+                + " | w/P | w/VM | dense/P | dense/VM |", "|---|" + "---|" * (len(DAY_NAMES) + 4)]
         for label, v in day_rows(day):
             if "bytes" in label or "samples" in label or "startup" in label:
                 nd = 3 if "/" in label else (2 if "startup" in label else 0)
-                w, p, m = v["ward"], v["prometheus"], v["victoriametrics"]
-                rp = shared.fmt(w / p) if w is not None and p else "n/a"
-                rv = shared.fmt(w / m) if w is not None and m else "n/a"
-                out.append(f"| {label} | " + " | ".join(shared.fmt(v[n], nd) for n in names) + f" | {rp} | {rv} |")
+                w, d, p, m = v["ward"], v["ward-dense"], v["prometheus"], v["victoriametrics"]
+                cells = [shared.fmt(a / b) if a is not None and b else "n/a"
+                         for a, b in ((w, p), (w, m), (d, p), (d, m))]
+                out.append(f"| {label} | " + " | ".join(shared.fmt(v[n], nd) for n in DAY_NAMES)
+                           + " | " + " | ".join(cells) + " |")
     path = os.path.join(args.results_dir, f"{date}-summary.md")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")

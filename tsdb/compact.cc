@@ -100,12 +100,13 @@ std::vector<size_t> PlanCompaction(const std::vector<block::BlockMeta>& metas,
 
 Result<std::string> CompactBlocks(const std::string& dir,
                                   const std::vector<std::shared_ptr<block::Block>>& parents,
-                                  int samples_per_chunk) {
+                                  int samples_per_chunk, chunkenc::Encoding chunk_encoding) {
   if (parents.empty()) return Status::InvalidArgument("compact: no blocks given");
   int64_t mint = std::numeric_limits<int64_t>::max();
   int64_t maxt = std::numeric_limits<int64_t>::min();
   block::WriteBlockOptions wo;
   wo.samples_per_chunk = samples_per_chunk;
+  wo.chunk_encoding = chunk_encoding;
   wo.compaction_level = 0;
   std::vector<std::unique_ptr<storage::Querier>> qs;
   for (const auto& p : parents) {

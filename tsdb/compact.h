@@ -18,6 +18,7 @@
 
 #include "tsdb/block/block.h"
 #include "tsdb/block/meta.h"
+#include "tsdb/chunkenc/chunk.h"
 #include "util/result.h"
 
 namespace ward::tsdb {
@@ -41,9 +42,12 @@ std::vector<size_t> PlanCompaction(const std::vector<block::BlockMeta>& metas,
 // parent listed first wins. compaction.level = max parent level + 1,
 // sources = sorted union of the parents' sources, parents listed. Returns
 // the ULID, or "" when the parents held no sample (nothing is written).
-// The parents are not touched.
+// The parents are not touched. Chunks are written in `chunk_encoding`
+// (kXOR with samples_per_chunk per chunk, or kDense with
+// chunkenc::kDenseSamplesPerChunk), whatever the parents' encodings.
 Result<std::string> CompactBlocks(const std::string& dir,
                                   const std::vector<std::shared_ptr<block::Block>>& parents,
-                                  int samples_per_chunk = 120);
+                                  int samples_per_chunk = 120,
+                                  chunkenc::Encoding chunk_encoding = chunkenc::Encoding::kXOR);
 
 }  // namespace ward::tsdb

@@ -279,6 +279,57 @@ TEST_F(CompactDBTest, LeveledCompactionMatchesModelAndSurvivesRestart) {
   }());
 }
 
+// compacted_chunk_encoding = kDense: merged blocks hold only dense chunks
+// (meta.json version 2), head blocks stay XOR, every sample stays readable
+// across further merges (dense parents) and a restart.
+TEST_F(CompactDBTest, DenseCompactedBlocksMatchModel) {
+  opts_.compacted_chunk_encoding = chunkenc::Encoding::kDense;
+  db_ = OpenAt(dir_);
+  ASSERT_NE(db_, nullptr);
+  for (int64_t t = 0; t < 42000; t += 1000) {
+    AppendRange(*db_, model_, t, t + 1000);
+    ASSERT_TRUE(db_->Compact().ok());
+  }
+  EXPECT_TRUE(Query(*db_) == model_);
+  int dense_blocks = 0;
+  for (const auto& b : db_->Blocks()) {
+    block::BlockMeta m = b->meta();
+    std::vector<uint32_t> ids;
+    ASSERT_TRUE(b->index().AllPostings(&ids).ok());
+    labels::Labels l;
+    std::vector<index::ChunkMeta> chks;
+    ASSERT_TRUE(b->index().Series(ids[0], &l, &chks).ok());
+    chunkenc::Encoding enc;
+    std::string_view data;
+    ASSERT_TRUE(b->chunks().Chunk(chks[0].ref, &enc, &data).ok());
+    if (m.compaction.level > 1) {
+      EXPECT_EQ(enc, chunkenc::Encoding::kDense) << b->dir();
+      EXPECT_EQ(m.version, block::kMetaVersionDense);
+      EXPECT_EQ(chks.size(), 1u);  // one dense chunk per series and block
+      ++dense_blocks;
+    } else {
+      EXPECT_EQ(enc, chunkenc::Encoding::kXOR) << b->dir();
+      EXPECT_EQ(m.version, block::kMetaVersion1);
+    }
+  }
+  EXPECT_GE(dense_blocks, 2);
+  ASSERT_TRUE(db_->Close().ok());
+  db_ = OpenAt(dir_);
+  ASSERT_NE(db_, nullptr);
+  EXPECT_TRUE(Query(*db_) == model_);
+  EXPECT_TRUE(Query(*db_, 17000, 19050) == [&] {
+    Model m;
+    for (const auto& [ls, s] : model_)
+      for (const auto& [t, v] : s)
+        if (t >= 17000 && t <= 19050) m[ls][t] = v;
+    return m;
+  }());
+  // A bad encoding value is refused.
+  Options bad = opts_;
+  bad.compacted_chunk_encoding = chunkenc::Encoding::kHistogram;
+  EXPECT_TRUE(DB::Open(Extra("bad"), bad).status().IsInvalidArgument());
+}
+
 TEST_F(CompactDBTest, MaxBlockDurationCapsLevels) {
   opts_.max_block_duration_ms = 6000;  // 2 s and 6 s only
   db_ = OpenAt(dir_);

@@ -72,6 +72,10 @@ Result<std::unique_ptr<DB>> DB::Open(const std::string& dir, const Options& opts
   if (opts.samples_per_chunk < 4 || opts.samples_per_chunk > 30000) {
     return Status::InvalidArgument("samples per chunk must be in [4, 30000]");
   }
+  if (opts.compacted_chunk_encoding != chunkenc::Encoding::kXOR &&
+      opts.compacted_chunk_encoding != chunkenc::Encoding::kDense) {
+    return Status::InvalidArgument("compacted chunk encoding must be XOR or dense");
+  }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError("create data directory " + dir + ": " + ec.message());
@@ -294,7 +298,8 @@ Status DB::CleanTombstones() {
   std::lock_guard<std::mutex> l(compact_mu_);
   for (const auto& old : Blocks()) {
     if (old->NumTombstones() == 0) continue;
-    Result<std::string> written = CompactBlocks(dir_, {old}, opts_.samples_per_chunk);
+    Result<std::string> written =
+        CompactBlocks(dir_, {old}, opts_.samples_per_chunk, opts_.compacted_chunk_encoding);
     if (!written.ok()) return written.status().WithContext("clean tombstones of " + old->dir());
     std::shared_ptr<block::Block> fresh;
     if (!written->empty()) {
@@ -373,7 +378,8 @@ Status DB::CompactBlocksLocked() {
     std::vector<std::shared_ptr<block::Block>> parents;
     for (size_t i : plan) parents.push_back(blocks[i]);
     auto start = std::chrono::steady_clock::now();
-    Result<std::string> written = CompactBlocks(dir_, parents, opts_.samples_per_chunk);
+    Result<std::string> written =
+        CompactBlocks(dir_, parents, opts_.samples_per_chunk, opts_.compacted_chunk_encoding);
     if (!written.ok()) return written.status().WithContext("compact blocks");
     const std::string ulid = *written;
     std::shared_ptr<block::Block> merged;

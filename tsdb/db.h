@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "storage/interface.h"
+#include "tsdb/chunkenc/chunk.h"
 #include "tsdb/head.h"
 #include "util/log.h"
 #include "util/result.h"
@@ -72,6 +73,13 @@ struct Options {
   int64_t max_block_duration_ms = 0;
   // Target samples per head chunk. Default: 120.
   int samples_per_chunk = 120;
+  // Chunk encoding of blocks written by block compaction (merges of
+  // blocks, tombstone cleaning; --storage.tsdb.compacted-chunk-encoding):
+  // kXOR keeps every block readable by Prometheus; kDense writes ward's
+  // denser format (tsdb/docs/format/dense_chunks.md), which only ward reads
+  // (`wardtool tsdb convert` turns blocks back into XOR). Blocks cut from
+  // the head stay XOR. Default: kXOR.
+  chunkenc::Encoding compacted_chunk_encoding = chunkenc::Encoding::kXOR;
   // Max size of one chunks_head file. Default: 128 MiB.
   int64_t head_chunk_file_size = 128 << 20;
   // Called after every WAL fsync with its duration in seconds (for a

@@ -48,6 +48,10 @@ Result<Flags> ParseFlags(int argc, char** argv, int* exit_code, std::string* out
                  "Minimum duration of a data block before being persisted.");
   app.add_option("--storage.tsdb.max-block-duration", f.storage_tsdb_max_block_duration,
                  "Maximum duration compacted blocks may span.");
+  app.add_option("--storage.tsdb.compacted-chunk-encoding", f.storage_tsdb_compacted_chunk_encoding,
+                 "Chunk encoding of compacted blocks: xor (Prometheus's) or dense (ward only, "
+                 "smaller; `wardtool tsdb convert` goes back).")
+      ->check(CLI::IsMember({"xor", "dense"}));
   app.add_flag("--storage.tsdb.wal-compression,!--no-storage.tsdb.wal-compression",
                f.storage_tsdb_wal_compression, "Compress the tsdb WAL.");
   app.add_option("--storage.tsdb.wal-compression-type", f.storage_tsdb_wal_compression_type,

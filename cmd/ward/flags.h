@@ -34,6 +34,10 @@ struct Flags {
   std::string storage_tsdb_retention_size;  // "" = unlimited
   std::string storage_tsdb_min_block_duration = "2h";
   std::string storage_tsdb_max_block_duration;
+  // Chunk encoding of blocks written by compaction: "xor" (Prometheus's) or
+  // "dense" (ward only; tsdb/docs/format/dense_chunks.md). Wired to
+  // tsdb::Options::compacted_chunk_encoding. Default: "xor". Reloadable: no.
+  std::string storage_tsdb_compacted_chunk_encoding = "xor";
   bool storage_tsdb_wal_compression = true;
   std::string storage_tsdb_wal_compression_type = "snappy";
   std::string storage_tsdb_wal_segment_size;

@@ -159,6 +159,9 @@ Status Server::Start() {
   }
   opts.wal_compression_type = flags_.storage_tsdb_wal_compression_type;
   opts.no_lockfile = flags_.storage_tsdb_no_lockfile;
+  opts.compacted_chunk_encoding = flags_.storage_tsdb_compacted_chunk_encoding == "dense"
+                                      ? tsdb::chunkenc::Encoding::kDense
+                                      : tsdb::chunkenc::Encoding::kXOR;
   opts.memory_snapshot_on_shutdown = flags_.storage_tsdb_memory_snapshot_on_shutdown;
 
   auto t0 = std::chrono::steady_clock::now();
@@ -259,6 +262,7 @@ void Server::RegisterAPI(const promql::EngineOptions& eo) {
       {"storage.tsdb.wal-compression-type", f.storage_tsdb_wal_compression_type},
       {"storage.tsdb.wal-segment-size", f.storage_tsdb_wal_segment_size},
       {"storage.tsdb.no-lockfile", b(f.storage_tsdb_no_lockfile)},
+      {"storage.tsdb.compacted-chunk-encoding", f.storage_tsdb_compacted_chunk_encoding},
       {"storage.tsdb.memory-snapshot-on-shutdown", b(f.storage_tsdb_memory_snapshot_on_shutdown)},
       {"rules.alert.for-outage-tolerance", f.rules_alert_for_outage_tolerance},
       {"rules.alert.for-grace-period", f.rules_alert_for_grace_period},

@@ -3,6 +3,8 @@
 // `tsdb list`, `tsdb analyze` and `tsdb create-blocks-from openmetrics` work
 // on blocks (tsdb/tools);
 // `tsdb print KIND PATH` prints one on-disk format (print.h);
+// `tsdb convert --chunk-encoding=xor|dense BLOCK_DIR...` rewrites blocks
+// to another chunk encoding (tsdb/docs/format/dense_chunks.md);
 // `wardtool test promql PATH...` runs PromQL test scripts (promql/promqltest);
 // `wardtool check rules|config FILE...` validate rule and config files;
 // `wardtool test rules FILE...` runs rule unit tests (rules/unittest).
@@ -88,6 +90,12 @@ int main(int argc, char** argv) {
   create->add_option("--label", create_labels,
                      "Label to attach to every series, name=value (repeatable; not in promtool "
                      "2.42).");
+  std::string create_encoding = "xor";
+  create
+      ->add_option("--chunk-encoding", create_encoding,
+                   "Chunk encoding of the blocks: xor (Prometheus's, default) or dense (ward "
+                   "only, smaller; `wardtool tsdb convert` goes back to xor).")
+      ->check(CLI::IsMember({"xor", "dense"}));
   CLI::App* openmetrics = create->add_subcommand(
       "openmetrics", "Import samples from OpenMetrics input and produce TSDB blocks.");
   openmetrics->fallthrough();
@@ -96,6 +104,18 @@ int main(int argc, char** argv) {
   openmetrics->add_option("input file", om_input, "OpenMetrics file to read samples from.")
       ->required();
   openmetrics->add_option("output directory", om_output, "Output directory for generated blocks.");
+
+  CLI::App* convert = tsdb->add_subcommand(
+      "convert",
+      "Rewrite blocks with another chunk encoding (xor: readable by Prometheus; dense: ward's "
+      "smaller format). Each block gets a new ULID; stop any server using the directory first.");
+  std::string convert_encoding;
+  std::vector<std::string> convert_blocks;
+  convert->add_option("--chunk-encoding", convert_encoding, "Target encoding: xor or dense.")
+      ->required()
+      ->check(CLI::IsMember({"xor", "dense"}));
+  convert->add_option("block dirs", convert_blocks, "Block directories (<data dir>/<ULID>).")
+      ->required();
 
   CLI::App* test = app.add_subcommand("test", "Unit testing.");
   test->require_subcommand(1);
@@ -233,7 +253,26 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (convert->parsed()) {
+    auto enc = ward::tsdb::tools::ParseChunkEncoding(convert_encoding);
+    ward::Status st =
+        enc.ok() ? ward::tsdb::tools::ConvertBlocks(convert_blocks, *enc, std::cout) : enc.status();
+    std::cout.flush();
+    if (!st.ok()) {
+      std::fprintf(stderr, "error: %s\n", st.ToString().c_str());
+      return 1;
+    }
+    return 0;
+  }
   if (openmetrics->parsed()) {
+    {
+      auto enc = ward::tsdb::tools::ParseChunkEncoding(create_encoding);
+      if (!enc.ok()) {
+        std::fprintf(stderr, "error: --chunk-encoding: %s\n", enc.status().ToString().c_str());
+        return 1;
+      }
+      create_opts.chunk_encoding = *enc;
+    }
     if (!max_block_duration.empty()) {
       auto d = ward::tsdb::tools::ParseGoDurationMs(max_block_duration);
       if (!d.ok()) {

@@ -18,6 +18,7 @@
 #include "storage/interface.h"
 #include "tsdb/block/meta.h"
 #include "tsdb/chunkenc/chunk.h"
+#include "tsdb/chunkenc/dense.h"
 #include "tsdb/chunkenc/xor.h"
 #include "tsdb/chunks/head_chunks.h"
 #include "tsdb/chunks/segments.h"
@@ -127,7 +128,31 @@ std::vector<std::pair<uint64_t, std::string>> NumberedFiles(const std::string& d
   return files;
 }
 
+// Dense chunks (tsdb/docs/format/dense_chunks.md): count, first and last.
+std::string DenseChunkSummary(std::string_view data, bool* bad) {
+  auto want = chunkenc::DenseNumSamples(data);
+  if (!want.ok()) {
+    *bad = true;
+    return fmt::format("samples=? ({})", want.status().message());
+  }
+  chunkenc::DenseIterator it(data);
+  uint32_t n = 0;
+  int64_t t = 0, first_t = 0;
+  double v = 0;
+  while (it.Next()) {
+    it.At(&t, &v);
+    if (n++ == 0) first_t = t;
+  }
+  Status st = it.Err();
+  if (!st.ok()) {
+    *bad = true;
+    return fmt::format("samples={} (decode error after {}: {})", want.value(), n, st.message());
+  }
+  return fmt::format("samples={} first={} last={}:{}", n, first_t, t, FormatSampleValue(v));
+}
+
 std::string ChunkSummary(chunkenc::Encoding enc, std::string_view data, bool* bad) {
+  if (enc == chunkenc::Encoding::kDense) return DenseChunkSummary(data, bad);
   if (enc != chunkenc::Encoding::kXOR) return "samples=?";
   if (data.size() < 2) {
     *bad = true;
@@ -769,8 +794,12 @@ Status PrintChunks(const std::string& path, const PrintOptions& opts, std::ostre
       bool crc_ok = crc32c::Value(crc_from, static_cast<size_t>(p + len - crc_from)) ==
                     varint::BE32(p + len);
       bool ooo = head && (enc_byte & chunks::kOutOfOrderMask);
-      auto enc = static_cast<chunkenc::Encoding>(enc_byte & ~chunks::kOutOfOrderMask);
-      bool bad = !crc_ok || !chunkenc::IsValidEncoding(static_cast<uint8_t>(enc));
+      // Head chunk files flag out-of-order chunks in the top bit; block
+      // segments may hold ward's dense chunks (0x90) besides XOR.
+      auto enc =
+          static_cast<chunkenc::Encoding>(head ? (enc_byte & ~chunks::kOutOfOrderMask) : enc_byte);
+      bool bad = !crc_ok || !(head ? chunkenc::IsValidEncoding(static_cast<uint8_t>(enc))
+                                   : chunkenc::IsBlockEncoding(static_cast<uint8_t>(enc)));
       std::string summary = ChunkSummary(enc, chunk, &bad);
       if (bad) ++bad_chunks;
       ++total;

@@ -24,6 +24,7 @@
 #include "model/labels/matcher.h"
 #include "tsdb/db.h"
 #include "tsdb/record/record.h"
+#include "tsdb/tools/tools.h"
 #include "tsdb/wlog/checkpoint.h"
 #include "tsdb/wlog/wlog.h"
 #include "util/log.h"
@@ -210,6 +211,27 @@ TEST_F(PrintTest, BlockChunks) {
   EXPECT_NE(p.out.find("  ref=8 off=8 encoding=XOR len="), std::string::npos) << p.out;
   EXPECT_NE(p.out.find(" crc ok samples=120 last=1785000:59.5\n"), std::string::npos) << p.out;
   EXPECT_NE(p.out.find("chunks=12 bad=0\n"), std::string::npos) << p.out;
+}
+
+// Dense chunks (a block converted with `tsdb convert`) are decoded too.
+TEST_F(PrintTest, DenseBlockChunks) {
+  const std::string dir = root_ + "/dense";
+  fs::create_directories(dir);
+  fs::copy(block_, dir + "/" + fs::path(block_).filename().string(), fs::copy_options::recursive);
+  std::ostringstream conv;
+  ASSERT_TRUE(tsdb::tools::ConvertBlocks({dir + "/" + fs::path(block_).filename().string()},
+                                         tsdb::chunkenc::Encoding::kDense, conv)
+                  .ok());
+  std::string converted;
+  for (const auto& e : fs::directory_iterator(dir)) converted = e.path().string();
+  Printed p = PrintIt("chunks", converted + "/chunks");
+  ASSERT_TRUE(p.st.ok()) << p.st.ToString() << "\n" << p.out;
+  EXPECT_NE(p.out.find(" encoding=dense len="), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find(" crc ok samples="), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("chunks=3 bad=0\n"), std::string::npos) << p.out;
+  Printed m = PrintIt("meta", converted);
+  ASSERT_TRUE(m.st.ok()) << m.st.ToString();
+  EXPECT_NE(m.out.find("\"version\": 2"), std::string::npos) << m.out;
 }
 
 TEST_F(PrintTest, HeadChunks) {

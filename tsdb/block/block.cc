@@ -8,6 +8,7 @@
 #include <roaring/roaring.hh>
 
 #include "absl/container/flat_hash_set.h"
+#include "tsdb/chunkenc/dense.h"
 #include "tsdb/chunkenc/xor.h"
 
 namespace ward::tsdb::block {
@@ -56,8 +57,8 @@ class BlockSampleIterator final : public storage::SampleIterator {
         if (idx_ >= chunks_.size()) return Done();
         if (!OpenChunk()) return Done();
       }
-      if (!it_.Next()) {
-        Status s = it_.Err();
+      if (!(dense_ ? dit_.Next() : it_.Next())) {
+        Status s = dense_ ? dit_.Err() : it_.Err();
         if (!s.ok()) {
           err_ =
               s.WithContext("block " + b_->dir() + " chunk " + std::to_string(chunks_[idx_].ref));
@@ -67,11 +68,12 @@ class BlockSampleIterator final : public storage::SampleIterator {
         ++idx_;
         continue;
       }
-      int64_t t = it_.AtT();
+      int64_t t = dense_ ? dit_.AtT() : it_.AtT();
       if (t < mint_) continue;
       if (t > maxt_) return Done();
       if (!deleted_.empty() && Deleted(deleted_, t, &del_hint_)) continue;
-      it_.At(&t_, &v_);
+      t_ = t;
+      v_ = dense_ ? dit_.AtV() : it_.AtV();
       has_cur_ = true;
       return storage::ValueType::kFloat;
     }
@@ -111,12 +113,17 @@ class BlockSampleIterator final : public storage::SampleIterator {
       err_ = s.WithContext("block " + b_->dir());
       return false;
     }
-    if (enc != chunkenc::Encoding::kXOR) {
+    if (enc == chunkenc::Encoding::kXOR) {
+      dense_ = false;
+      it_.Reset(data);
+    } else if (enc == chunkenc::Encoding::kDense) {
+      dense_ = true;
+      dit_.Reset(data);
+    } else {
       err_ = Status::Corruption("block " + b_->dir() + ": unsupported chunk encoding " +
                                 std::string(chunkenc::EncodingName(enc)));
       return false;
     }
-    it_.Reset(data);
     open_ = true;
     return true;
   }
@@ -130,7 +137,9 @@ class BlockSampleIterator final : public storage::SampleIterator {
   bool open_ = false;
   bool has_cur_ = false;  // t_, v_ hold a returned sample
   bool done_ = false;
+  bool dense_ = false;  // the open chunk is kDense (dit_) rather than kXOR (it_)
   chunkenc::XORChunk::Iterator it_;
+  chunkenc::DenseIterator dit_;
   int64_t t_ = std::numeric_limits<int64_t>::min();
   double v_ = 0;
   Status err_;

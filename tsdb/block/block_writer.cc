@@ -16,6 +16,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "tsdb/block/meta.h"
+#include "tsdb/chunkenc/dense.h"
 #include "tsdb/chunkenc/xor.h"
 #include "tsdb/index/index.h"
 #include "tsdb/tombstones/tombstones.h"
@@ -70,7 +71,17 @@ Status WriteBlockInto(const std::string& tmp, storage::SeriesSet& set, int64_t m
   Interner interner;
   labels::Labels last;  // labels of the previous series, for the order check
   bool have_last = false;
-  const int per_chunk = std::max(1, std::min(opts.samples_per_chunk, 65535));
+  const bool dense = opts.chunk_encoding == chunkenc::Encoding::kDense;
+  if (!dense && opts.chunk_encoding != chunkenc::Encoding::kXOR) {
+    return Status::InvalidArgument("write block: unsupported chunk encoding " +
+                                   std::string(chunkenc::EncodingName(opts.chunk_encoding)));
+  }
+  const int per_chunk =
+      dense ? std::max(1, std::min<int>(opts.dense_samples_per_chunk, chunkenc::kDenseMaxSamples))
+            : std::max(1, std::min(opts.samples_per_chunk, 65535));
+  chunkenc::XORChunk chk;
+  chunkenc::DenseEncoder dense_enc;
+  std::string dense_buf;
   while (set.Next()) {
     const storage::Series& s = set.At();
     if (have_last && labels::Labels::Compare(last, s.Labels()) >= 0) {
@@ -82,15 +93,21 @@ Status WriteBlockInto(const std::string& tmp, storage::SeriesSet& set, int64_t m
     have_last = true;
     PendingSeries ps{sym_arena.size(), 0, chunk_arena.size(), 0};
     auto it = s.Iterator();
-    chunkenc::XORChunk chk;
     int n = 0;
     int64_t cmint = 0, cmaxt = 0;
     auto flush = [&]() -> Status {
-      WARD_ASSIGN_OR_RETURN(uint64_t ref, cw->WriteChunk(chunkenc::Encoding::kXOR, chk.Bytes()));
+      std::string_view bytes;
+      if (dense) {
+        WARD_RETURN_IF_ERROR(dense_enc.Finish(&dense_buf));
+        bytes = dense_buf;
+      } else {
+        bytes = chk.Bytes();
+      }
+      WARD_ASSIGN_OR_RETURN(uint64_t ref, cw->WriteChunk(opts.chunk_encoding, bytes));
       chunk_arena.push_back({ref, cmint, cmaxt});
       ps.nchunks++;
       meta->stats.num_chunks++;
-      chk = chunkenc::XORChunk();
+      if (!dense) chk = chunkenc::XORChunk();
       n = 0;
       return Status::OK();
     };
@@ -110,7 +127,11 @@ Status WriteBlockInto(const std::string& tmp, storage::SeriesSet& set, int64_t m
                                        s.Labels().ToString());
       }
       if (n == 0) cmint = t;
-      chk.Append(t, v);
+      if (dense) {
+        dense_enc.Append(t, v);
+      } else {
+        chk.Append(t, v);
+      }
       cmaxt = t;
       meta->stats.num_samples++;
       if (++n == per_chunk) WARD_RETURN_IF_ERROR(flush());
@@ -167,6 +188,7 @@ Result<std::string> WriteBlock(const std::string& dir, storage::SeriesSet& set, 
   meta.compaction.sources =
       opts.sources.empty() ? std::vector<std::string>{meta.ulid} : opts.sources;
   meta.compaction.parents = opts.parents;
+  if (opts.chunk_encoding == chunkenc::Encoding::kDense) meta.version = kMetaVersionDense;
 
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -13,6 +13,8 @@
 
 #include "storage/interface.h"
 #include "tsdb/block/meta.h"
+#include "tsdb/chunkenc/chunk.h"
+#include "tsdb/chunkenc/dense.h"
 #include "tsdb/chunks/segments.h"
 #include "util/result.h"
 
@@ -30,6 +32,15 @@ struct WriteBlockOptions {
   std::string ulid;
   // Samples per chunk before a new chunk is cut. Default: 120 (Prometheus).
   int samples_per_chunk = 120;
+  // Encoding of every chunk written: kXOR (Prometheus's format) or kDense
+  // (ward's opt-in columnar format, tsdb/docs/format/dense_chunks.md, not
+  // readable by Prometheus; `wardtool tsdb convert` turns it back into XOR).
+  // A dense block's meta.json has version kMetaVersionDense (meta.h), so
+  // Prometheus skips it rather than misread it. Default: kXOR.
+  chunkenc::Encoding chunk_encoding = chunkenc::Encoding::kXOR;
+  // Samples per chunk for kDense (samples_per_chunk applies to kXOR only).
+  // Default: chunkenc::kDenseSamplesPerChunk.
+  int dense_samples_per_chunk = chunkenc::kDenseSamplesPerChunk;
   // Bytes per chunk segment file. Default: 512 MiB.
   int64_t max_segment_size = chunks::kDefaultMaxSegmentSize;
 };

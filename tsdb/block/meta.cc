@@ -355,7 +355,9 @@ Result<BlockMeta> DecodeMeta(std::string_view text, const std::string& what) {
   m.ulid = ulid->s;
   int64_t v;
   if (!get_int(root.Get("version"), &v)) return bad("missing version");
-  if (v != kMetaVersion1) return bad("unsupported meta version " + std::to_string(v));
+  if (v != kMetaVersion1 && v != kMetaVersionDense) {
+    return bad("unsupported meta version " + std::to_string(v));
+  }
   m.version = static_cast<int>(v);
   if (!get_int(root.Get("minTime"), &m.min_time) || !get_int(root.Get("maxTime"), &m.max_time)) {
     return bad("missing or malformed minTime/maxTime");

@@ -17,6 +17,11 @@ namespace ward::tsdb::block {
 
 inline constexpr char kMetaFilename[] = "meta.json";
 inline constexpr int kMetaVersion1 = 1;
+// ward only: the block may hold dense chunks (tsdb/docs/format/dense_chunks.md).
+// Prometheus accepts version 1 only, so it skips such a block (logging an
+// error) instead of serving queries from chunks it cannot decode;
+// `wardtool tsdb convert --chunk-encoding=xor` writes version 1 again.
+inline constexpr int kMetaVersionDense = 2;
 inline constexpr char kTmpForCreationSuffix[] = ".tmp-for-creation";
 
 // A new ULID: 48-bit milliseconds then 80 random bits, as 26 characters of
@@ -59,7 +64,8 @@ struct BlockMeta {
 // The meta.json text (tab-indented like Go's json.MarshalIndent).
 std::string EncodeMeta(const BlockMeta& m);
 // Parses meta.json text; unknown fields are ignored. Corruption (prefixed by
-// `what`) for malformed JSON, a missing or bad ulid, an unknown version or
+// `what`) for malformed JSON, a missing or bad ulid, a version other than
+// kMetaVersion1 or kMetaVersionDense, or
 // min_time > max_time.
 Result<BlockMeta> DecodeMeta(std::string_view text, const std::string& what = kMetaFilename);
 

@@ -8,13 +8,26 @@
 
 namespace ward::tsdb::chunkenc {
 
-enum class Encoding : uint8_t { kNone = 0, kXOR = 1, kHistogram = 2, kFloatHistogram = 3 };
+// kDense (0x90) is ward's own opt-in encoding for chunks of persistent
+// blocks only (dense.h, tsdb/docs/format/dense_chunks.md); Prometheus does
+// not read it. Head chunks, head chunk files and the WAL stay XOR.
+enum class Encoding : uint8_t {
+  kNone = 0,
+  kXOR = 1,
+  kHistogram = 2,
+  kFloatHistogram = 3,
+  kDense = 0x90,
+};
 
-// "none", "XOR", "histogram", "floathistogram", or "<unknown>".
+// "none", "XOR", "histogram", "floathistogram", "dense", or "<unknown>".
 std::string_view EncodingName(Encoding e);
 
 // True for the encodings Prometheus defines (ward reads only XOR today).
 inline bool IsValidEncoding(uint8_t e) { return e >= 1 && e <= 3; }
+// True for the encodings ward reads in a block's chunk segments.
+inline bool IsBlockEncoding(uint8_t e) {
+  return e == static_cast<uint8_t>(Encoding::kXOR) || e == static_cast<uint8_t>(Encoding::kDense);
+}
 
 // Prometheus cuts head chunks at 120 samples (or earlier by time).
 inline constexpr int kSamplesPerChunk = 120;

@@ -20,6 +20,8 @@ std::string_view EncodingName(Encoding e) {
       return "histogram";
     case Encoding::kFloatHistogram:
       return "floathistogram";
+    case Encoding::kDense:
+      return "dense";
   }
   return "<unknown>";
 }

@@ -234,7 +234,9 @@ Status CreateBlocksFromOpenMetrics(std::string_view input, const std::string& ou
     }
     BlockSeriesSet set(std::move(spans));
     spans = {};
-    auto ulid = block::WriteBlock(out_dir, set, range.first, range.second + 1);
+    block::WriteBlockOptions wo;
+    wo.chunk_encoding = opts.chunk_encoding;
+    auto ulid = block::WriteBlock(out_dir, set, range.first, range.second + 1, wo);
     if (!ulid.ok()) return Status::IOError("write block: " + ulid.status().ToString());
     if (opts.quiet || ulid->empty()) continue;
     auto opened = block::Block::Open(out_dir + "/" + *ulid);

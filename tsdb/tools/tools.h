@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tsdb/block/block.h"
+#include "tsdb/chunkenc/chunk.h"
 #include "util/result.h"
 #include "util/status.h"
 
@@ -33,6 +34,9 @@ struct CreateBlocksOptions {
   // --label=name=value (later promtool versions): set on every series,
   // replacing a label of the same name (an empty value removes it).
   std::vector<std::pair<std::string, std::string>> labels;
+  // --chunk-encoding=xor|dense: chunk format of the blocks written (dense:
+  // ward only, tsdb/docs/format/dense_chunks.md). Default: kXOR.
+  chunkenc::Encoding chunk_encoding = chunkenc::Encoding::kXOR;
 };
 
 // The block span promtool uses for a --max-block-duration (see above).
@@ -69,6 +73,28 @@ Status ListBlocks(const std::string& dir, bool human_readable, std::ostream& out
 // Ties within a list are ordered by key (promtool's order is random).
 Status AnalyzeBlock(const std::string& dir, const std::string& block_id, int limit,
                     std::ostream& out);
+
+// "xor" or "dense" (case-insensitive) as a chunk encoding; InvalidArgument
+// otherwise.
+Result<chunkenc::Encoding> ParseChunkEncoding(std::string_view s);
+
+// The encodings of a block's chunks (at most one entry each, in the order
+// first seen over the series of the index). Corruption when a chunk cannot
+// be read.
+Result<std::vector<chunkenc::Encoding>> BlockChunkEncodings(const block::Block& b);
+
+// `wardtool tsdb convert --chunk-encoding=xor|dense BLOCK_DIR...`: rewrites
+// each block with every chunk in `enc` (XOR: 120 samples per chunk as
+// Prometheus; dense: dense.h). The samples are those a query sees (deleted
+// samples are dropped, so the new block has no tombstones). Crash-safe: the
+// new block gets a new ULID, keeps the old level and sources, lists the old
+// block as its parent (so Prometheus and ward delete the old one on open if
+// a crash left both), and is renamed into place before the old directory
+// is deleted. A block already wholly in `enc` is left alone. REQUIRES: no
+// server or other tool uses the directory meanwhile. Prints one line per
+// block ("<old> -> <new> <encoding> <bytes before> -> <bytes after>").
+Status ConvertBlocks(const std::vector<std::string>& block_dirs, chunkenc::Encoding enc,
+                     std::ostream& out);
 
 // Go's time.Duration.String() for a span in milliseconds ("1h41m40.001s",
 // "12ms", "0s", "2h0m0s").
