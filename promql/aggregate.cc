@@ -11,6 +11,7 @@
 #include <xxhash.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "promql/evaluator.h"
 #include "promql/functions.h"
 
@@ -46,10 +47,120 @@ uint64_t StringLabelsHash(const labels::Labels& l) {
   return XXH64(buf.data(), buf.size(), 0);
 }
 
-struct Group {
-  const labels::Labels* metric = nullptr;
+// The running state of sum, avg, count, group, min, max, stddev and stdvar
+// over one group at one step. Both evaluation paths (step by step, and the
+// fused one over streamed series) fold samples through AccFirst/AccNext in
+// the input's order, so they compute bit-identical results.
+struct Acc {
   double value = 0, mean = 0, c = 0, count = 0;
   bool incremental = false;
+};
+
+bool IsSimpleAgg(ItemType op) {
+  switch (op) {
+    case ItemType::SUM:
+    case ItemType::AVG:
+    case ItemType::COUNT:
+    case ItemType::GROUP:
+    case ItemType::MIN:
+    case ItemType::MAX:
+    case ItemType::STDDEV:
+    case ItemType::STDVAR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The group's first sample.
+inline void AccFirst(ItemType op, double f, Acc* g) {
+  g->value = f;
+  g->mean = f;
+  g->c = 0;
+  g->count = 1;
+  g->incremental = false;
+  if (op == ItemType::STDDEV || op == ItemType::STDVAR) {
+    // Run the first sample through the update so NaN/Inf propagate.
+    g->mean = 0;
+    const double delta = f - g->mean;
+    g->mean += delta;
+    g->value = delta * (f - g->mean);
+  }
+}
+
+// Every later sample. REQUIRES: IsSimpleAgg(op).
+inline void AccNext(ItemType op, double f, Acc* g) {
+  switch (op) {
+    case ItemType::SUM:
+      g->value = KahanSumInc(f, g->value, &g->c);
+      break;
+    case ItemType::AVG: {
+      g->count++;
+      if (!g->incremental) {
+        double nc = g->c;
+        const double nv = KahanSumInc(f, g->value, &nc);
+        if (!std::isinf(nv)) {
+          g->value = nv;
+          g->c = nc;
+          break;
+        }
+        g->incremental = true;
+        g->mean = g->value / (g->count - 1);
+        g->c /= g->count - 1;
+      }
+      const double qq = (g->count - 1) / g->count;
+      double qc = qq * g->c;
+      g->mean = KahanSumInc(f / g->count, qq * g->mean, &qc);
+      g->c = qc;
+      break;
+    }
+    case ItemType::COUNT:
+      g->count++;
+      break;
+    case ItemType::GROUP:
+      break;
+    case ItemType::MIN:
+      if (g->value > f || std::isnan(g->value)) g->value = f;
+      break;
+    case ItemType::MAX:
+      if (g->value < f || std::isnan(g->value)) g->value = f;
+      break;
+    case ItemType::STDDEV:
+    case ItemType::STDVAR: {
+      g->count++;
+      const double delta = f - g->mean;
+      g->mean += delta / g->count;
+      g->value += delta * (f - g->mean);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+// The group's value. REQUIRES: IsSimpleAgg(op).
+inline double AccResult(ItemType op, const Acc& g) {
+  switch (op) {
+    case ItemType::SUM:
+      return g.value + g.c;
+    case ItemType::AVG:
+      return g.incremental ? g.mean + g.c : g.value / g.count + g.c / g.count;
+    case ItemType::COUNT:
+      return g.count;
+    case ItemType::GROUP:
+      return 1;
+    case ItemType::STDVAR:
+      return g.value / g.count;
+    case ItemType::STDDEV:
+      return std::sqrt(g.value / g.count);
+    default:  // MIN, MAX
+      return g.value;
+  }
+}
+
+struct Group {
+  const labels::Labels* metric = nullptr;
+  Acc acc;
   bool drop_name = false;        // delayed name removal: any member drops it
   std::vector<double> values;    // quantile
   std::vector<StepSample> heap;  // topk, bottomk, limitk, limit_ratio
@@ -67,6 +178,262 @@ bool BottomBetter(double a, double b) {
   return a < b;
 }
 
+bool IsReservedName(std::string_view n) {
+  return n == labels::kMetricName || n == "__type__" || n == "__unit__";
+}
+
+// The fused aggregation: consumes the input series one at a time
+// (Evaluator::StreamVector) and folds each point into its group's state at
+// that point's step, so neither the input matrix nor the input series'
+// labels are ever held. Groups keep sparse per-step cells in step order;
+// series of one group usually cover the same steps, so a series updates
+// the cells in place. Every step sees its samples in input order, exactly
+// as the step-by-step path does, and the output is produced in the same
+// order (by step, then by the group's first input series at that step).
+class FusedAggregator final : public SeriesSink {
+ public:
+  // `k`: topk/bottomk's k per step (empty for the other operators).
+  FusedAggregator(Evaluator& ev, const parser::AggregateExpr& a, std::vector<int64_t> k)
+      : ev_(ev),
+        op_(a.op),
+        without_(a.without),
+        grouping_(a.grouping),
+        start_(ev.start()),
+        interval_(ev.interval()),
+        k_(std::move(k)) {}
+
+  void Add(const SeriesLabels& metric, bool name_dropped, bool drop_name,
+           std::span<const FPoint> pts) override {
+    const uint32_t src = next_src_++;
+    // Labels as views: nothing is built unless a group is new.
+    const bool one_group = !without_ && grouping_.empty();
+    if ((name_dropped && !dup_) || !one_group) metric.Views(&views_);
+    if (name_dropped && !dup_) {
+      // Dropping the name may make two input series equal, an error once
+      // the whole input has been read (as for a materialized input).
+      key_.clear();
+      for (const storage::LabelView& l : views_) {
+        if (!IsReservedName(l.name)) AppendKey(l);
+      }
+      dup_ = !seen_.insert(XXH3_64bits(key_.data(), key_.size())).second;
+    }
+    FusedGroup& g = groups_[one_group ? OneGroup() : GroupOf(name_dropped)];
+    g.drop_name = g.drop_name || drop_name;
+    EnsureCells(&g, pts, src);
+    size_t j = 0;
+    for (const FPoint& p : pts) {
+      const int32_t step = StepOf(p.t);
+      if (!k_.empty() && k_[step] < 1) continue;
+      while (g.cells[j].step < step) j++;
+      Cell& c = g.cells[j++];
+      if (k_.empty()) {
+        if (c.acc.count == 0) {
+          AccFirst(op_, p.f, &c.acc);
+        } else {
+          AccNext(op_, p.f, &c.acc);
+        }
+      } else {
+        AddTop(&c, TopEntry{p.f, src, drop_name}, metric, name_dropped, k_[step]);
+      }
+    }
+  }
+
+  // The aggregation's value (one series per group or, for topk/bottomk, per
+  // selected input series).
+  Matrix Finish() {
+    if (dup_) ThrowExec("vector cannot contain metrics with the same labelset");
+    struct Out {
+      int32_t step;
+      uint32_t first_src;
+      uint32_t gid;
+      uint32_t cell;
+    };
+    std::vector<Out> order;
+    for (uint32_t gid = 0; gid < groups_.size(); gid++) {
+      const std::vector<Cell>& cells = groups_[gid].cells;
+      for (uint32_t i = 0; i < cells.size(); i++) {
+        order.push_back(Out{cells[i].step, cells[i].first_src, gid, i});
+      }
+    }
+    std::sort(order.begin(), order.end(), [](const Out& x, const Out& y) {
+      return x.step != y.step ? x.step < y.step : x.first_src < y.first_src;
+    });
+    int64_t total = 0;
+    Matrix result;
+    if (k_.empty()) {
+      std::vector<int32_t> result_of(groups_.size(), -1);
+      for (const Out& o : order) {
+        const FusedGroup& g = groups_[o.gid];
+        int32_t& r = result_of[o.gid];
+        if (r < 0) {
+          r = static_cast<int32_t>(result.size());
+          result.emplace_back();
+          result.back().metric = *g.metric;
+          result.back().drop_name = g.drop_name;
+        }
+        result[r].floats.push_back(
+            {start_ + o.step * interval_, AccResult(op_, g.cells[o.cell].acc)});
+        total++;
+      }
+    } else {
+      auto better = op_ == ItemType::TOPK ? TopBetter : BottomBetter;
+      SeriesCollector collector;
+      for (const Out& o : order) {
+        const int64_t ts = start_ + o.step * interval_;
+        const Cell& c = groups_[o.gid].cells[o.cell];
+        if (c.heap < 0) continue;
+        std::vector<TopEntry>& h = heaps_[c.heap];
+        std::stable_sort(h.begin(), h.end(),
+                         [&](const TopEntry& x, const TopEntry& y) { return better(x.f, y.f); });
+        for (const TopEntry& e : h) {
+          collector.Add(StepSample{src_labels_[e.src], e.f, ts, e.drop_name}, ts);
+          total++;
+        }
+      }
+      result = collector.Take();
+    }
+    ev_.CountSamples(total);
+    return result;
+  }
+
+ private:
+  struct Cell {
+    int32_t step;
+    uint32_t first_src;  // the first input series that reached it
+    int32_t heap = -1;   // topk/bottomk: index into heaps_
+    Acc acc;             // other operators; count == 0 until the first sample
+  };
+  struct FusedGroup {
+    const labels::Labels* metric;
+    std::vector<Cell> cells;  // sorted by step
+    bool drop_name = false;
+  };
+  struct TopEntry {
+    double f;
+    uint32_t src;
+    bool drop_name;
+  };
+
+  int32_t StepOf(int64_t t) const { return static_cast<int32_t>((t - start_) / interval_); }
+
+  void AppendKey(const storage::LabelView& l) {
+    key_.append(l.name);
+    key_.push_back('\xff');
+    key_.append(l.value);
+    key_.push_back('\xff');
+  }
+
+  bool InGroupKey(std::string_view name, bool name_dropped) const {
+    if (name_dropped && IsReservedName(name)) return false;
+    const bool listed = std::find(grouping_.begin(), grouping_.end(), name) != grouping_.end();
+    return without_ ? !listed && name != labels::kMetricName : listed;
+  }
+
+  // The series' group (labels in views_), created on first sight. The key
+  // hashes the same bytes as the group labels' Hash(), as the step-by-step
+  // path keys them.
+  uint32_t GroupOf(bool name_dropped) {
+    key_.clear();
+    for (const storage::LabelView& l : views_) {
+      if (!l.value.empty() && InGroupKey(l.name, name_dropped)) AppendKey(l);
+    }
+    const uint64_t h = XXH3_64bits(key_.data(), key_.size());
+    auto [it, inserted] = gid_of_hash_.emplace(h, static_cast<uint32_t>(groups_.size()));
+    if (inserted) {
+      std::vector<labels::Label> gl;
+      for (const storage::LabelView& l : views_) {
+        if (!l.value.empty() && InGroupKey(l.name, name_dropped)) {
+          gl.push_back(labels::Label{std::string(l.name), std::string(l.value)});
+        }
+      }
+      groups_.push_back(FusedGroup{arena_.Add(labels::Labels(std::move(gl))), {}, false});
+    }
+    return it->second;
+  }
+
+  // Without grouping labels every series is in one group (empty labels).
+  uint32_t OneGroup() {
+    if (groups_.empty()) groups_.push_back(FusedGroup{arena_.Add(labels::Labels()), {}, false});
+    return 0;
+  }
+
+  // Gives `g` a cell for every step of `pts` (but steps where topk's k < 1).
+  void EnsureCells(FusedGroup* g, std::span<const FPoint> pts, uint32_t src) {
+    std::vector<Cell>& cells = g->cells;
+    size_t j = 0;
+    bool all = true;
+    for (const FPoint& p : pts) {
+      const int32_t step = StepOf(p.t);
+      if (!k_.empty() && k_[step] < 1) continue;
+      while (j < cells.size() && cells[j].step < step) j++;
+      if (j == cells.size() || cells[j].step != step) {
+        all = false;
+        break;
+      }
+      j++;
+    }
+    if (all) return;
+    merged_.clear();
+    merged_.reserve(cells.size() + pts.size());
+    j = 0;
+    for (const FPoint& p : pts) {
+      const int32_t step = StepOf(p.t);
+      if (!k_.empty() && k_[step] < 1) continue;
+      while (j < cells.size() && cells[j].step < step) merged_.push_back(cells[j++]);
+      if (j < cells.size() && cells[j].step == step) {
+        merged_.push_back(cells[j++]);
+      } else {
+        merged_.push_back(Cell{step, src, -1, Acc{}});
+      }
+    }
+    while (j < cells.size()) merged_.push_back(cells[j++]);
+    cells.swap(merged_);
+  }
+
+  // topk/bottomk: keeps the k best samples of a group at one step, with the
+  // same replacement rule as the step-by-step path.
+  void AddTop(Cell* c, TopEntry e, const SeriesLabels& metric, bool name_dropped, int64_t k) {
+    auto better = op_ == ItemType::TOPK ? TopBetter : BottomBetter;
+    if (c->heap < 0) {
+      c->heap = static_cast<int32_t>(heaps_.size());
+      heaps_.emplace_back();
+    }
+    std::vector<TopEntry>& h = heaps_[c->heap];
+    if (static_cast<int64_t>(h.size()) < k) {
+      h.push_back(e);
+    } else {
+      size_t worst = 0;
+      for (size_t i = 1; i < h.size(); i++)
+        if (better(h[worst].f, h[i].f)) worst = i;
+      if (!better(e.f, h[worst].f)) return;
+      h[worst] = e;
+    }
+    // The sample may be output: keep its labels.
+    const labels::Labels*& l = src_labels_[e.src];
+    if (l == nullptr) {
+      l = arena_.Add(name_dropped ? DropMetricName(metric.Labels()) : metric.Labels());
+    }
+  }
+
+  Evaluator& ev_;
+  const ItemType op_;
+  const bool without_;
+  const std::vector<std::string>& grouping_;
+  const int64_t start_, interval_;
+  const std::vector<int64_t> k_;
+  uint32_t next_src_ = 0;
+  std::string key_;
+  std::vector<storage::LabelView> views_;
+  absl::flat_hash_map<uint64_t, uint32_t> gid_of_hash_;
+  std::vector<FusedGroup> groups_;
+  std::vector<Cell> merged_;
+  std::vector<std::vector<TopEntry>> heaps_;
+  absl::flat_hash_map<uint32_t, const labels::Labels*> src_labels_;
+  LabelArena arena_;
+  bool dup_ = false;
+  absl::flat_hash_set<uint64_t> seen_;
+};
+
 }  // namespace
 
 EvalValue Evaluator::EvalAggregate(const Expr& e, const parser::AggregateExpr& a) {
@@ -74,6 +441,10 @@ EvalValue Evaluator::EvalAggregate(const Expr& e, const parser::AggregateExpr& a
   const ItemType op = a.op;
   EvalValue param;
   if (a.param) param = Eval(*a.param);
+  {
+    EvalValue fused;
+    if (FusedAggregate(a, param, &fused)) return fused;
+  }
   EvalValue in = Eval(*a.expr);
   auto param_at = [&](int step) -> double {
     if (param.mat.empty() || param.mat[0].floats.empty()) return kNaN;
@@ -267,20 +638,8 @@ EvalValue Evaluator::EvalAggregate(const Expr& e, const parser::AggregateExpr& a
         Group& g = groups.back();
         g.metric = key.group_labels;
         g.drop_name = s.drop_name;
-        g.value = s.f;
-        g.mean = s.f;
-        g.count = 1;
+        AccFirst(op, s.f, &g.acc);
         switch (op) {
-          case ItemType::STDDEV:
-          case ItemType::STDVAR: {
-            // Run the first sample through the update so NaN/Inf propagate.
-            g.count = 1;
-            g.mean = 0;
-            const double delta = s.f - g.mean;
-            g.mean += delta;
-            g.value = delta * (s.f - g.mean);
-            break;
-          }
           case ItemType::QUANTILE:
             g.values.push_back(s.f);
             break;
@@ -305,49 +664,11 @@ EvalValue Evaluator::EvalAggregate(const Expr& e, const parser::AggregateExpr& a
       Group& g = groups[slot];
       g.drop_name = g.drop_name || s.drop_name;
       const double f = s.f;
+      if (IsSimpleAgg(op)) {
+        AccNext(op, f, &g.acc);
+        continue;
+      }
       switch (op) {
-        case ItemType::SUM:
-          g.value = KahanSumInc(f, g.value, &g.c);
-          break;
-        case ItemType::AVG: {
-          g.count++;
-          if (!g.incremental) {
-            double nc = g.c;
-            const double nv = KahanSumInc(f, g.value, &nc);
-            if (!std::isinf(nv)) {
-              g.value = nv;
-              g.c = nc;
-              break;
-            }
-            g.incremental = true;
-            g.mean = g.value / (g.count - 1);
-            g.c /= g.count - 1;
-          }
-          const double qq = (g.count - 1) / g.count;
-          double qc = qq * g.c;
-          g.mean = KahanSumInc(f / g.count, qq * g.mean, &qc);
-          g.c = qc;
-          break;
-        }
-        case ItemType::COUNT:
-          g.count++;
-          break;
-        case ItemType::GROUP:
-          break;
-        case ItemType::MIN:
-          if (g.value > f || std::isnan(g.value)) g.value = f;
-          break;
-        case ItemType::MAX:
-          if (g.value < f || std::isnan(g.value)) g.value = f;
-          break;
-        case ItemType::STDDEV:
-        case ItemType::STDVAR: {
-          g.count++;
-          const double delta = f - g.mean;
-          g.mean += delta / g.count;
-          g.value += delta * (f - g.mean);
-          break;
-        }
         case ItemType::QUANTILE:
           g.values.push_back(f);
           break;
@@ -380,31 +701,11 @@ EvalValue Evaluator::EvalAggregate(const Expr& e, const parser::AggregateExpr& a
       }
     }
     for (Group& g : groups) {
+      if (IsSimpleAgg(op)) {
+        out->push_back(StepSample{g.metric, AccResult(op, g.acc), ts, g.drop_name});
+        continue;
+      }
       switch (op) {
-        case ItemType::SUM:
-          out->push_back(StepSample{g.metric, g.value + g.c, ts, g.drop_name});
-          break;
-        case ItemType::AVG: {
-          const double v2 = g.incremental ? g.mean + g.c : g.value / g.count + g.c / g.count;
-          out->push_back(StepSample{g.metric, v2, ts, g.drop_name});
-          break;
-        }
-        case ItemType::COUNT:
-          out->push_back(StepSample{g.metric, g.count, ts, g.drop_name});
-          break;
-        case ItemType::GROUP:
-          out->push_back(StepSample{g.metric, 1, ts, g.drop_name});
-          break;
-        case ItemType::MIN:
-        case ItemType::MAX:
-          out->push_back(StepSample{g.metric, g.value, ts, g.drop_name});
-          break;
-        case ItemType::STDVAR:
-          out->push_back(StepSample{g.metric, g.value / g.count, ts, g.drop_name});
-          break;
-        case ItemType::STDDEV:
-          out->push_back(StepSample{g.metric, std::sqrt(g.value / g.count), ts, g.drop_name});
-          break;
         case ItemType::QUANTILE:
           out->push_back(StepSample{g.metric, Quantile(q, &g.values), ts, g.drop_name});
           break;
@@ -427,6 +728,36 @@ EvalValue Evaluator::EvalAggregate(const Expr& e, const parser::AggregateExpr& a
     }
   });
   return r;
+}
+
+bool Evaluator::FusedAggregate(const parser::AggregateExpr& a, const EvalValue& param,
+                               EvalValue* r) {
+  if (!ctx_->opts.fuse_aggregations) return false;
+  std::vector<int64_t> k;
+  if (a.op == ItemType::TOPK || a.op == ItemType::BOTTOMK) {
+    // Only when k is usable at every step; otherwise the step-by-step path
+    // reports the problem after evaluating the input, as Prometheus does.
+    k.resize(NumSteps());
+    double max_k = -std::numeric_limits<double>::infinity();
+    for (int s = 0; s < NumSteps(); s++) {
+      const double p = ScalarAt(param, s);
+      if (std::isnan(p) || p >= 9.223372036854775807e18 || p <= -9.223372036854775808e18) {
+        return false;
+      }
+      max_k = std::max(max_k, p);
+      k[s] = p >= 9.2e18    ? std::numeric_limits<int64_t>::max()
+             : p <= -9.2e18 ? std::numeric_limits<int64_t>::min()
+                            : static_cast<int64_t>(p);
+    }
+    if (max_k < 1) return false;
+  } else if (!IsSimpleAgg(a.op)) {
+    return false;
+  }
+  FusedAggregator agg(*this, a, std::move(k));
+  if (!StreamVector(*a.expr, &agg)) return false;
+  r->type = ValueType::kVector;
+  r->mat = agg.Finish();
+  return true;
 }
 
 }  // namespace ward::promql

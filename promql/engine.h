@@ -38,6 +38,10 @@ struct EngineOptions {
   bool extended_range_selectors = false;
   bool binop_fill_modifiers = false;
   bool delayed_name_removal = false;
+  // Aggregations over a selector or a range function fold each series as
+  // it is read instead of loading them all first (same results). Off only
+  // to compare the two paths in tests. Default: true.
+  bool fuse_aggregations = true;
   // Queries evaluated at once (--query.max-concurrency); more wait in a
   // queue, and the wait counts against the timeout. <= 0: no limit.
   // Default: 20.

@@ -84,23 +84,21 @@ std::optional<int64_t> Evaluator::At(const parser::VectorSelector& vs) const {
   return ResolveAt(*ctx_, vs.timestamp_ms, vs.start_or_end);
 }
 
-void Evaluator::LoadSeries(const storage::Series& s, int64_t mint, int64_t maxt, bool keep_stale,
-                           Series* out) {
-  out->metric = s.Labels();
-  out->floats.clear();
-  out->drop_name = false;
+void Evaluator::LoadPoints(const storage::Series& s, int64_t mint, int64_t maxt, bool keep_stale,
+                           std::vector<FPoint>* out) {
+  out->clear();
   std::unique_ptr<storage::SampleIterator> it = s.Iterator();
   storage::ValueType vt = it->Seek(mint);
   while (vt != storage::ValueType::kNone) {
     if (vt != storage::ValueType::kFloat) {
       ThrowExec("native histograms are not supported by this engine (series " +
-                out->metric.ToString() + ")");
+                s.Labels().ToString() + ")");
     }
     int64_t t;
     double v;
     it->At(&t, &v);
     if (t > maxt) break;
-    if (t >= mint && (keep_stale || !storage::IsStaleNaN(v))) out->floats.push_back({t, v});
+    if (t >= mint && (keep_stale || !storage::IsStaleNaN(v))) out->push_back({t, v});
     vt = it->Next();
   }
   Status st = it->Err();
@@ -118,8 +116,9 @@ Matrix Evaluator::Load(const parser::VectorSelector& vs, int64_t mint, int64_t m
   while (ss->Next()) {
     CheckDeadline();
     Series series;
-    LoadSeries(ss->At(), mint, maxt, keep_stale, &series);
+    LoadPoints(ss->At(), mint, maxt, keep_stale, &series.floats);
     if (series.floats.empty()) continue;
+    series.metric = ss->At().Labels();
     total += series.floats.size();
     out.push_back(std::move(series));
   }
@@ -130,17 +129,23 @@ Matrix Evaluator::Load(const parser::VectorSelector& vs, int64_t mint, int64_t m
   return out;
 }
 
-bool Evaluator::NextRangeSeries(RangeSource* src, Series* out) {
+bool Evaluator::NextRangeSeries(RangeSource* src, std::optional<SeriesLabels>* metric,
+                                std::vector<FPoint>* pts) {
   if (!src->set) {
     if (src->next_index >= src->series.size()) return false;
-    *out = std::move(src->series[src->next_index++]);
+    Series& s = src->series[src->next_index++];
+    metric->emplace(s.metric);
+    pts->swap(s.floats);
+    s.floats.clear();
     return true;
   }
   while (src->set->Next()) {
     CheckDeadline();
-    LoadSeries(src->set->At(), src->mint, src->maxt, /*keep_stale=*/false, out);
-    if (out->floats.empty()) continue;
-    CountSamples(static_cast<int64_t>(out->floats.size()));
+    const storage::Series& s = src->set->At();
+    LoadPoints(s, src->mint, src->maxt, /*keep_stale=*/false, pts);
+    if (pts->empty()) continue;
+    CountSamples(static_cast<int64_t>(pts->size()));
+    metric->emplace(s);
     return true;
   }
   Status st = src->set->Err();
@@ -222,19 +227,38 @@ EvalValue Evaluator::EvalVectorSelector(const Expr& e, const parser::VectorSelec
     CountSamples(total);
     return r;
   }
-  // One pass per series straight from storage: at each step the newest
-  // sample at or before the step, if it is within the lookback delta and
-  // not a stale marker. Only the output is held, never the raw samples of
-  // every selected series at once.
+  // Not smoothed: one pass per series straight from storage.
+  struct ToMatrix final : SeriesSink {
+    EvalValue r;
+    void Add(const SeriesLabels& metric, bool, bool, std::span<const FPoint> pts) override {
+      Series out;
+      out.metric = metric.Labels();
+      out.floats.assign(pts.begin(), pts.end());
+      r.mat.push_back(std::move(out));
+    }
+  } sink;
+  sink.r.type = ValueType::kVector;
+  StreamSelector(vs, &sink);
+  return std::move(sink.r);
+}
+
+void Evaluator::StreamSelector(const parser::VectorSelector& vs, SeriesSink* sink) {
+  // At each step the newest sample at or before the step, if it is within
+  // the lookback delta and not a stale marker. Only one series' points are
+  // held at a time.
+  const int64_t offset = Offset(vs);
+  const std::optional<int64_t> at = At(vs);
+  const int64_t lookback = ctx_->lookback;
+  const int64_t min_ref = (at ? *at : start_) - offset;
+  const int64_t max_ref = (at ? *at : end_) - offset;
   const int64_t mint = min_ref - lookback + 1;
   const int64_t maxt = max_ref;
   storage::SelectHints hints;
   hints.start_ms = mint;
   hints.end_ms = maxt;
   std::unique_ptr<storage::SeriesSet> ss = ctx_->querier->Select(false, &hints, vs.matchers);
-  EvalValue r;
-  r.type = ValueType::kVector;
   int64_t total = 0;
+  std::vector<FPoint> out;
   while (ss->Next()) {
     CheckDeadline();
     const storage::Series& s = ss->At();
@@ -256,7 +280,7 @@ EvalValue Evaluator::EvalVectorSelector(const Expr& e, const parser::VectorSelec
       return false;
     };
     bool have_next = advance(it->Seek(mint));
-    Series out;
+    out.clear();
     for (int64_t ts = start_; ts <= end_; ts += interval_) {
       const int64_t ref = (at ? *at : ts) - offset;
       while (have_next && next.t <= ref) {
@@ -267,20 +291,45 @@ EvalValue Evaluator::EvalVectorSelector(const Expr& e, const parser::VectorSelec
       if (!have_cur) continue;
       if (cur.t <= ref - lookback) continue;
       if (storage::IsStaleNaN(cur.f)) continue;
-      out.floats.push_back({ts, cur.f});
+      out.push_back({ts, cur.f});
     }
     Status st = it->Err();
     if (!st.ok()) throw EvalError{Status::Execution(st.ToString())};
-    if (out.floats.empty()) continue;
-    total += out.floats.size();
-    out.metric = s.Labels();
-    r.mat.push_back(std::move(out));
+    if (out.empty()) continue;
+    total += out.size();
+    sink->Add(SeriesLabels(s), /*name_dropped=*/false, /*drop_name=*/false, out);
   }
   Status st = ss->Err();
   if (!st.ok()) throw EvalError{Status::Execution(st.ToString())};
   for (const std::string& w : ss->Warnings()) ctx_->annos.AddWarning(w, -1);
   CountSamples(total);
-  return r;
+}
+
+bool Evaluator::StreamVector(const Expr& e_in, SeriesSink* sink) {
+  const Expr* e = UnwrapParens(&e_in);
+  if (auto* vs = e->As<parser::VectorSelector>()) {
+    if (vs->smoothed) return false;
+    StreamSelector(*vs, sink);
+    return true;
+  }
+  if (auto* c = e->As<parser::Call>()) {
+    const std::string& name = c->func->name;
+    if (name == "info" || name == "absent_over_time") return false;
+    int matrix_arg = -1;
+    for (size_t i = 0; i < c->args.size(); i++) {
+      if (c->args[i]->Type() == ValueType::kMatrix) matrix_arg = static_cast<int>(i);
+    }
+    if (matrix_arg < 0) return false;
+    // The other arguments first, as EvalCall evaluates them.
+    std::vector<EvalValue> vals(c->args.size());
+    for (size_t i = 0; i < c->args.size(); i++) {
+      if (static_cast<int>(i) == matrix_arg) continue;
+      vals[i] = Eval(*c->args[i]);
+    }
+    StreamRangeCall(*c, matrix_arg, &vals, sink);
+    return true;
+  }
+  return false;
 }
 
 Evaluator::RangeSource Evaluator::LoadRange(const Expr& arg_in, bool stream) {
@@ -393,15 +442,43 @@ EvalValue Evaluator::EvalSubqueryRaw(const Expr& e, const parser::SubqueryExpr& 
   return r;
 }
 
+void SeriesCollector::Add(const StepSample& s, int64_t ts) {
+  size_t idx;
+  auto pit = by_ptr_.find(s.metric);
+  if (pit != by_ptr_.end()) {
+    idx = pit->second;
+  } else {
+    const uint64_t h = s.metric->Hash();
+    std::vector<size_t>& cands = by_hash_[h];
+    idx = SIZE_MAX;
+    for (size_t c : cands) {
+      if (result_[c].metric == *s.metric) {
+        idx = c;
+        break;
+      }
+    }
+    if (idx == SIZE_MAX) {
+      idx = result_.size();
+      Series ns;
+      ns.metric = *s.metric;
+      result_.push_back(std::move(ns));
+      last_ts_.push_back(std::numeric_limits<int64_t>::min());
+      cands.push_back(idx);
+    }
+    by_ptr_.emplace(s.metric, idx);
+  }
+  if (last_ts_[idx] == ts) ThrowExec("vector cannot contain metrics with the same labelset");
+  last_ts_[idx] = ts;
+  result_[idx].floats.push_back({ts, s.f});
+  if (s.drop_name) result_[idx].drop_name = true;
+}
+
 Matrix Evaluator::RangeEval(const std::vector<const Matrix*>& args, const StepFn& fn) {
   std::vector<std::vector<size_t>> cursors(args.size());
   for (size_t a = 0; a < args.size(); a++) cursors[a].assign(args[a]->size(), 0);
   std::vector<StepVector> in(args.size());
   StepVector out;
-  Matrix result;
-  std::vector<int64_t> last_ts;
-  absl::flat_hash_map<const labels::Labels*, size_t> by_ptr;
-  absl::flat_hash_map<uint64_t, std::vector<size_t>> by_hash;
+  SeriesCollector result;
   int64_t total = 0;
   int step = 0;
   for (int64_t ts = start_; ts <= end_; ts += interval_, step++) {
@@ -421,40 +498,11 @@ Matrix Evaluator::RangeEval(const std::vector<const Matrix*>& args, const StepFn
     }
     out.clear();
     fn(step, ts, std::span<StepVector>(in), &out);
-    for (const StepSample& s : out) {
-      size_t idx;
-      auto pit = by_ptr.find(s.metric);
-      if (pit != by_ptr.end()) {
-        idx = pit->second;
-      } else {
-        const uint64_t h = s.metric->Hash();
-        std::vector<size_t>& cands = by_hash[h];
-        idx = SIZE_MAX;
-        for (size_t c : cands) {
-          if (result[c].metric == *s.metric) {
-            idx = c;
-            break;
-          }
-        }
-        if (idx == SIZE_MAX) {
-          idx = result.size();
-          Series ns;
-          ns.metric = *s.metric;
-          result.push_back(std::move(ns));
-          last_ts.push_back(std::numeric_limits<int64_t>::min());
-          cands.push_back(idx);
-        }
-        by_ptr.emplace(s.metric, idx);
-      }
-      if (last_ts[idx] == ts) ThrowExec("vector cannot contain metrics with the same labelset");
-      last_ts[idx] = ts;
-      result[idx].floats.push_back({ts, s.f});
-      if (s.drop_name) result[idx].drop_name = true;
-    }
+    for (const StepSample& s : out) result.Add(s, ts);
     total += out.size();
   }
   CountSamples(total);
-  return result;
+  return result.Take();
 }
 
 EvalValue Evaluator::EvalUnary(const Expr& e, const parser::UnaryExpr& u) {

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "promql/engine.h"
 #include "promql/parser/ast.h"
 #include "promql/value.h"
@@ -64,6 +65,60 @@ struct QueryContext {
   QueryStats stats;
 };
 
+// The labels of a streamed series: a storage series, read through its
+// LabelViews fast path by consumers that only look at labels, or labels
+// already built (series of a subquery). Valid while the series is current.
+class SeriesLabels {
+ public:
+  explicit SeriesLabels(const storage::Series& s) : series_(&s) {}
+  explicit SeriesLabels(const labels::Labels& l) : labels_(&l) {}
+  // The labels as a Labels (built by the storage when it interns them).
+  const labels::Labels& Labels() const { return labels_ ? *labels_ : series_->Labels(); }
+  // Replaces *out with views of the labels, in order.
+  void Views(std::vector<storage::LabelView>* out) const {
+    if (series_ != nullptr) return series_->LabelViews(out);
+    out->clear();
+    for (const labels::Label& l : *labels_) out->push_back({l.name, l.value});
+  }
+
+ private:
+  const storage::Series* series_ = nullptr;
+  const labels::Labels* labels_ = nullptr;
+};
+
+// Receives the series of an instant-vector expression one at a time, as the
+// evaluator produces them (Evaluator::StreamVector), so a consumer such as
+// an aggregation never holds every input series at once.
+class SeriesSink {
+ public:
+  virtual ~SeriesSink() = default;
+  // One series with at least one point. `metric`: its labels as storage (or
+  // a subquery) returned them, valid during the call only. `name_dropped`:
+  // the expression's value is `metric` without __name__, __type__ and
+  // __unit__ (a function dropped them). `drop_name`: marked for delayed name
+  // removal. `pts`: at most one point per step, t = the step's time,
+  // ascending; valid during the call only.
+  virtual void Add(const SeriesLabels& metric, bool name_dropped, bool drop_name,
+                   std::span<const FPoint> pts) = 0;
+};
+
+// Collects per-step outputs into series keyed by label set, in order of
+// first appearance (the output side of RangeEval).
+class SeriesCollector {
+ public:
+  // Adds `s` at time `ts` to the series with its labels. Throws "vector
+  // cannot contain metrics with the same labelset" when that series already
+  // has a point at `ts`. REQUIRES: *s.metric outlives the collector.
+  void Add(const StepSample& s, int64_t ts);
+  Matrix Take() { return std::move(result_); }
+
+ private:
+  Matrix result_;
+  std::vector<int64_t> last_ts_;
+  absl::flat_hash_map<const labels::Labels*, size_t> by_ptr_;
+  absl::flat_hash_map<uint64_t, std::vector<size_t>> by_hash_;
+};
+
 // A stable home for labels computed during one RangeEval (group labels,
 // result labels of binary operators and functions).
 class LabelArena {
@@ -101,6 +156,13 @@ class Evaluator {
   void CheckDeadline();
   void CountSamples(int64_t n);
 
+  // Evaluates `e` series by series into `sink` when `e` is a form that
+  // streams from storage: a vector selector (not smoothed) or a function
+  // over a range vector (except absent_over_time). Returns false, having
+  // evaluated nothing, for any other form. Errors, warnings and sample
+  // counts are the same as Eval's.
+  bool StreamVector(const parser::Expr& e, SeriesSink* sink);
+
  private:
   EvalValue EvalVectorSelector(const parser::Expr& e, const parser::VectorSelector& vs);
   EvalValue EvalMatrixSelectorRaw(const parser::Expr& e, const parser::MatrixSelector& ms);
@@ -110,6 +172,15 @@ class Evaluator {
   // other arguments, already evaluated.
   EvalValue EvalRangeCall(const parser::Expr& e, const parser::Call& c, int matrix_arg,
                           std::vector<EvalValue>* vals);
+  // The streaming part of EvalRangeCall: checks, then every output series
+  // into `sink`. REQUIRES: the function is not absent_over_time.
+  void StreamRangeCall(const parser::Call& c, int matrix_arg, std::vector<EvalValue>* vals,
+                       SeriesSink* sink);
+  // Vector selector (not smoothed) series by series into `sink`.
+  void StreamSelector(const parser::VectorSelector& vs, SeriesSink* sink);
+  // Fused aggregation over a streamed input (aggregate.cc); false when the
+  // operator or the input cannot be fused (nothing evaluated then).
+  bool FusedAggregate(const parser::AggregateExpr& a, const EvalValue& param, EvalValue* r);
   EvalValue EvalInfo(const parser::Expr& e, const parser::Call& c);  // info.cc
   bool InfoRefPath(const parser::Expr& e, std::optional<int64_t>* pinned, int64_t* offset);
   EvalValue EvalAggregate(const parser::Expr& e, const parser::AggregateExpr& a);
@@ -142,10 +213,12 @@ class Evaluator {
   // read them one by one with NextRangeSeries (subqueries are evaluated
   // whole either way).
   RangeSource LoadRange(const parser::Expr& arg, bool stream = false);
-  // The next series of `src` into *out (moved out of src.series, or read
-  // from storage in streaming mode); false at the end. Series without
+  // The next series of `src`: *metric refers to its labels (valid until
+  // the next call), *pts receives its samples (moved out of src.series, or
+  // read from storage in streaming mode); false at the end. Series without
   // samples in range are skipped.
-  bool NextRangeSeries(RangeSource* src, Series* out);
+  bool NextRangeSeries(RangeSource* src, std::optional<SeriesLabels>* metric,
+                       std::vector<FPoint>* pts);
   // The window end for step ts.
   int64_t RefTime(const RangeSource& src, int64_t ts) const {
     return (src.at_ms ? *src.at_ms : ts) - src.offset_ms;
@@ -158,10 +231,9 @@ class Evaluator {
   // Loads every series matching `vs` with samples in [mint, maxt].
   // Histograms fail with a "not supported" error.
   Matrix Load(const parser::VectorSelector& vs, int64_t mint, int64_t maxt, bool keep_stale);
-  // Reads one series' samples in [mint, maxt] into out->floats (replacing
-  // them) and its labels into out->metric.
-  void LoadSeries(const storage::Series& s, int64_t mint, int64_t maxt, bool keep_stale,
-                  Series* out);
+  // Reads one series' samples in [mint, maxt] into *out (replacing them).
+  void LoadPoints(const storage::Series& s, int64_t mint, int64_t maxt, bool keep_stale,
+                  std::vector<FPoint>* out);
 
  private:
   QueryContext* ctx_;

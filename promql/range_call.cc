@@ -100,15 +100,11 @@ bool HasCounterSuffix(std::string_view name) {
 
 }  // namespace
 
-EvalValue Evaluator::EvalRangeCall(const Expr& e, const parser::Call& c, int matrix_arg,
-                                   std::vector<EvalValue>* vals_in) {
+namespace {
+
+// Anchored and smoothed selectors work with a few functions only.
+void CheckRangeModifiers(const parser::Call& c, int matrix_arg) {
   const std::string& name = c.func->name;
-  QueryContext& ctx = *ctx_;
-  const bool delayed = ctx.opts.delayed_name_removal;
-  std::vector<EvalValue>& vals = *vals_in;
-  auto scalar_at = [&](size_t arg, int step) { return ScalarAt(vals[arg], step); };
-  EvalValue r;
-  r.type = ValueType::kVector;
   if (auto* ms = Unwrap(c.args[matrix_arg].get())->As<parser::MatrixSelector>()) {
     const auto& vs = *ms->vector_selector->As<parser::VectorSelector>();
     if (vs.anchored && name != "changes" && name != "delta" && name != "increase" &&
@@ -123,17 +119,22 @@ EvalValue Evaluator::EvalRangeCall(const Expr& e, const parser::Call& c, int mat
                 name);
     }
   }
-  // Streamed: one series' raw samples in memory at a time (absent_over_time
-  // looks at all of them together).
-  RangeSource src = LoadRange(*c.args[matrix_arg], name != "absent_over_time");
-  const bool extended = src.anchored || src.smoothed;
-  const int arg_pos = c.args[matrix_arg]->pos.start;
-  const bool keep_name = name == "last_over_time" || name == "first_over_time";
+}
+
+}  // namespace
+
+EvalValue Evaluator::EvalRangeCall(const Expr& e, const parser::Call& c, int matrix_arg,
+                                   std::vector<EvalValue>* vals) {
+  const std::string& name = c.func->name;
+  EvalValue r;
+  r.type = ValueType::kVector;
   if (name == "absent_over_time") {
+    // Looks at all series together, so they are loaded up front.
+    CheckRangeModifiers(c, matrix_arg);
+    RangeSource src = LoadRange(*c.args[matrix_arg], /*stream=*/false);
     labels::Labels lset = AbsentLabels(c.args[matrix_arg].get());
     Series out;
     out.metric = lset;
-    std::vector<size_t> cur(src.series.size(), 0);
     for (int64_t ts = start_; ts <= end_; ts += interval_) {
       const int64_t ref = RefTime(src, ts);
       bool any = false;
@@ -150,6 +151,47 @@ EvalValue Evaluator::EvalRangeCall(const Expr& e, const parser::Call& c, int mat
     if (!out.floats.empty()) r.mat.push_back(std::move(out));
     return r;
   }
+  struct ToMatrix final : SeriesSink {
+    Matrix* mat;
+    void Add(const SeriesLabels& metric, bool name_dropped, bool drop_name,
+             std::span<const FPoint> pts) override {
+      Series out;
+      out.metric = name_dropped ? DropMetricName(metric.Labels()) : metric.Labels();
+      out.drop_name = drop_name;
+      out.floats.assign(pts.begin(), pts.end());
+      mat->push_back(std::move(out));
+    }
+  } sink;
+  sink.mat = &r.mat;
+  StreamRangeCall(c, matrix_arg, vals, &sink);
+  // Dropping names can make two series equal.
+  const bool keep_name = name == "last_over_time" || name == "first_over_time";
+  if (!ctx_->opts.delayed_name_removal && !keep_name && r.mat.size() > 1) {
+    absl::flat_hash_map<uint64_t, std::vector<size_t>> seen;
+    for (size_t i = 0; i < r.mat.size(); i++) {
+      auto& v = seen[r.mat[i].metric.Hash()];
+      for (size_t j : v)
+        if (r.mat[j].metric == r.mat[i].metric)
+          ThrowExec("vector cannot contain metrics with the same labelset");
+      v.push_back(i);
+    }
+  }
+  return r;
+}
+
+void Evaluator::StreamRangeCall(const parser::Call& c, int matrix_arg,
+                                std::vector<EvalValue>* vals_in, SeriesSink* sink) {
+  const std::string& name = c.func->name;
+  QueryContext& ctx = *ctx_;
+  const bool delayed = ctx.opts.delayed_name_removal;
+  std::vector<EvalValue>& vals = *vals_in;
+  auto scalar_at = [&](size_t arg, int step) { return ScalarAt(vals[arg], step); };
+  CheckRangeModifiers(c, matrix_arg);
+  // Streamed: one series' raw samples in memory at a time.
+  RangeSource src = LoadRange(*c.args[matrix_arg], /*stream=*/true);
+  const bool extended = src.anchored || src.smoothed;
+  const int arg_pos = c.args[matrix_arg]->pos.start;
+  const bool keep_name = name == "last_over_time" || name == "first_over_time";
   if (name == "quantile_over_time") {
     for (int step = 0; step < NumSteps(); step++) {
       const double q = scalar_at(0, step);
@@ -181,11 +223,13 @@ EvalValue Evaluator::EvalRangeCall(const Expr& e, const parser::Call& c, int mat
   std::vector<double> tmp;
   std::vector<uint32_t> resets_before;
   int64_t total = 0;
-  Series s;
-  while (NextRangeSeries(&src, &s)) {
+  std::optional<SeriesLabels> metric;
+  std::vector<storage::LabelView> views;
+  std::vector<FPoint> pts;  // the series' raw samples
+  std::vector<FPoint> out;  // its value per step
+  while (NextRangeSeries(&src, &metric, &pts)) {
     CheckDeadline();
-    Series out;
-    const std::vector<FPoint>& pts = s.floats;
+    out.clear();
     size_t lo = 0, hi = 0;
     int step = 0;
     if (is_rate_like) {
@@ -236,12 +280,19 @@ EvalValue Evaluator::EvalRangeCall(const Expr& e, const parser::Call& c, int mat
         const bool may_reset = !is_rate_like || resets_before[hi - 1] != resets_before[lo];
         ok = ExtrapolatedRate(w, mint, ref, src.range_ms, fn != RangeFn::kDelta,
                               fn == RangeFn::kRate, &v, may_reset);
-        if (ok && is_rate_like && !warned_counter && !HasCounterSuffix(s.metric.MetricName())) {
+        if (ok && is_rate_like && !warned_counter) {
           warned_counter = true;
-          ctx.annos.AddInfo(
-              "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: " +
-                  GoQuote(s.metric.MetricName()),
-              arg_pos);
+          metric->Views(&views);
+          std::string_view metric_name;
+          for (const storage::LabelView& l : views) {
+            if (l.name == labels::kMetricName) metric_name = l.value;
+          }
+          if (!HasCounterSuffix(metric_name)) {
+            ctx.annos.AddInfo(
+                "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: " +
+                    GoQuote(metric_name),
+                arg_pos);
+          }
         }
       } else if (fn == RangeFn::kIrate || fn == RangeFn::kIdelta) {
         ok = InstantValue(w, fn == RangeFn::kIrate, &v);
@@ -317,7 +368,7 @@ EvalValue Evaluator::EvalRangeCall(const Expr& e, const parser::Call& c, int mat
         bool has_nan = false;
         for (const FPoint& p : w) has_nan = has_nan || std::isnan(p.f);
         if (has_nan) {
-          out.floats.push_back({ts, kNaN});
+          out.push_back({ts, kNaN});
           continue;
         }
         for (const FPoint& p : w) tmp.push_back(p.f);
@@ -328,33 +379,14 @@ EvalValue Evaluator::EvalRangeCall(const Expr& e, const parser::Call& c, int mat
       } else {
         ThrowExec("function " + name + " is not supported yet");
       }
-      if (ok) out.floats.push_back({ts, v});
+      if (ok) out.push_back({ts, v});
     }
-    if (out.floats.empty()) continue;
-    total += out.floats.size();
-    out.metric = std::move(s.metric);
-    if (!keep_name) {
-      if (delayed) {
-        out.drop_name = true;
-      } else {
-        out.metric = DropMetricName(out.metric);
-      }
-    }
-    r.mat.push_back(std::move(out));
+    if (out.empty()) continue;
+    total += out.size();
+    sink->Add(*metric, /*name_dropped=*/!keep_name && !delayed, /*drop_name=*/!keep_name && delayed,
+              out);
   }
   CountSamples(total);
-  // Dropping names can make two series equal.
-  if (!delayed && !keep_name && r.mat.size() > 1) {
-    absl::flat_hash_map<uint64_t, std::vector<size_t>> seen;
-    for (size_t i = 0; i < r.mat.size(); i++) {
-      auto& v = seen[r.mat[i].metric.Hash()];
-      for (size_t j : v)
-        if (r.mat[j].metric == r.mat[i].metric)
-          ThrowExec("vector cannot contain metrics with the same labelset");
-      v.push_back(i);
-    }
-  }
-  return r;
 }
 
 }  // namespace ward::promql

@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/labels/labels.h"
@@ -80,12 +81,26 @@ class SampleIterator {
   virtual Status Err() const = 0;
 };
 
+// One label of a series as views (see Series::LabelViews).
+struct LabelView {
+  std::string_view name;
+  std::string_view value;
+};
+
 // One series of a SeriesSet. The labels stay valid as long as the Series.
 class Series {
  public:
   virtual ~Series() = default;
   virtual const labels::Labels& Labels() const = 0;
   virtual std::unique_ptr<SampleIterator> Iterator() const = 0;
+  // A faster path for readers that only look at the labels (PromQL's
+  // grouping): replaces *out with the labels in order, as views valid as
+  // long as the Series. An implementation that keeps labels interned can
+  // answer without building Labels(); this default reads Labels().
+  virtual void LabelViews(std::vector<LabelView>* out) const {
+    out->clear();
+    for (const labels::Label& l : Labels()) out->push_back(LabelView{l.name, l.value});
+  }
 };
 
 // A lazily produced set of series, sorted by labels when asked to be.

@@ -211,12 +211,14 @@ std::unique_ptr<storage::SeriesSet> HeadQuerier::Select(
     // Null when Truncate unlinked it after the postings lookup.
     if (MemSeries* s = head_->by_id_.Get(id)) series.push_back(s);
   }
-  // The head always returns sorted series (as Prometheus's head does); the
-  // cost is small next to decoding, and merge queriers rely on it.
-  (void)sorted;
-  Head* h = head_;
-  std::sort(series.begin(), series.end(),
-            [h](const MemSeries* a, const MemSeries* b) { return h->Compare(*a, *b) < 0; });
+  // Sorted by labels only when asked (merge queriers ask); otherwise in
+  // postings (series id) order, as Prometheus's head returns them to the
+  // PromQL engine. The label sort was up to 40% of a query over 1M series.
+  if (sorted) {
+    Head* h = head_;
+    std::sort(series.begin(), series.end(),
+              [h](const MemSeries* a, const MemSeries* b) { return h->Compare(*a, *b) < 0; });
+  }
   return std::make_unique<HeadSeriesSet>(head_, pin_, std::move(series), mint, maxt,
                                          tombstones_);
 }

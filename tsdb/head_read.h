@@ -1,7 +1,7 @@
 // The read side of the head: HeadQuerier (storage::Querier over [mint,maxt])
 // and the series iterator over a series' full chunks (mmapped from
 // chunks_head/ or in memory) followed by a copy of its open chunk. Select
-// resolves postings, sorts by labels, and snapshots each series lazily as the
+// resolves postings, sorts by labels when asked, and snapshots each series lazily as the
 // set advances. A querier, its series sets and their iterators pin the
 // head's epoch (HeadReadPin), so Truncate frees nothing they can still see.
 // Not thread-safe: one querier per query.
