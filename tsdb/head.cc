@@ -1,10 +1,13 @@
 #include "tsdb/head.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
+#include <new>
 
 #include "tsdb/chunks/head_chunks.h"
 #include "tsdb/wlog/wlog.h"
+#include "util/varint.h"
 
 namespace ward::tsdb {
 
@@ -25,16 +28,88 @@ int64_t ComputeChunkEndTime(int64_t start, int64_t cur, int64_t max) {
 
 }  // namespace
 
+MemSeries* MemSeries::New(const uint32_t* ids, uint32_t nlabels) {
+  size_t bytes = 0;
+  for (size_t i = 0; i < 2 * size_t{nlabels}; ++i) bytes += varint::UvarintSize(ids[i]);
+  void* p = ::operator new(sizeof(MemSeries) + bytes);
+  MemSeries* s = new (p) MemSeries();
+  s->nlabels = static_cast<uint16_t>(nlabels);
+  char* out = reinterpret_cast<char*>(s + 1);
+  for (size_t i = 0; i < 2 * size_t{nlabels}; ++i) out += varint::EncodeUvarint(out, ids[i]);
+  return s;
+}
+
+void MemSeries::DecodeIds(uint32_t* out) const {
+  ForEachLabel([&out](uint32_t n, uint32_t v) {
+    *out++ = n;
+    *out++ = v;
+    return true;
+  });
+}
+
+void MemSeries::Free(MemSeries* s) {
+  if (s == nullptr) return;
+  s->~MemSeries();
+  ::operator delete(static_cast<void*>(s));
+}
+
+ChunkList& ChunkList::operator=(std::vector<ChunkMeta>&& v) {
+  std::free(rep_);
+  rep_ = nullptr;
+  if (!v.empty()) {
+    Grow(static_cast<uint32_t>(v.size()));
+    std::copy(v.begin(), v.end(), rep_->metas());
+    rep_->size = static_cast<uint32_t>(v.size());
+  }
+  v.clear();
+  return *this;
+}
+
+void ChunkList::Grow(uint32_t cap) {
+  const size_t bytes = sizeof(Rep) + sizeof(ChunkMeta) * size_t{cap};
+  Rep* r = static_cast<Rep*>(std::realloc(rep_, bytes));
+  if (r == nullptr) throw std::bad_alloc();
+  if (rep_ == nullptr) r->size = 0;
+  r->cap = cap;
+  rep_ = r;
+}
+
+void ChunkList::push_back(const ChunkMeta& m) {
+  const uint32_t n = static_cast<uint32_t>(size());
+  if (rep_ == nullptr || n == rep_->cap) Grow(n < 2 ? 2 : n + n / 2);
+  rep_->metas()[n] = m;
+  rep_->size = n + 1;
+}
+
+void ChunkList::erase(const ChunkMeta* first, const ChunkMeta* last) {
+  if (first == last) return;
+  ChunkMeta* b = begin();
+  const size_t from = static_cast<size_t>(first - b), to = static_cast<size_t>(last - b);
+  std::copy(b + to, end(), b + from);
+  rep_->size -= static_cast<uint32_t>(to - from);
+  if (rep_->size == 0) {
+    std::free(rep_);
+    rep_ = nullptr;
+  }
+}
+
+std::vector<ChunkMeta> ChunkList::Take() {
+  std::vector<ChunkMeta> out(begin(), end());
+  std::free(rep_);
+  rep_ = nullptr;
+  return out;
+}
+
 Head::Head(HeadOptions opts, wlog::WL* wal, chunks::ChunkDiskMapper* mapper)
     : opts_(opts), wal_(wal), mapper_(mapper), stripes_(new Stripe[kStripes]) {}
 
 Head::~Head() {
   {
     std::lock_guard<std::mutex> l(create_mu_);
-    for (uint32_t i = 0; i < next_id_; ++i) delete by_id_.Get(i);  // null once unlinked
+    for (uint32_t i = 0; i < next_id_; ++i) MemSeries::Free(by_id_.Get(i));  // null once unlinked
   }
   std::lock_guard<std::mutex> tl(truncate_mu_);
-  for (MemSeries* s : retired_) delete s;
+  for (MemSeries* s : retired_) MemSeries::Free(s);
 }
 
 void Head::DisableWrites(const Status& why) {
@@ -65,36 +140,40 @@ void Head::UpdateMinMax(int64_t mint, int64_t maxt) {
 
 bool Head::SameLabels(const MemSeries& s, const labels::Labels& lset) const {
   if (s.nlabels != lset.size()) return false;
-  for (uint32_t i = 0; i < s.nlabels; ++i) {
-    if (symbols_.Get(s.syms[2 * i]) != lset[i].name) return false;
-    if (symbols_.Get(s.syms[2 * i + 1]) != lset[i].value) return false;
-  }
-  return true;
+  bool same = true;
+  size_t i = 0;
+  s.ForEachLabel([&](uint32_t n, uint32_t v) {
+    same = symbols_.Get(n) == lset[i].name && symbols_.Get(v) == lset[i].value;
+    ++i;
+    return same;
+  });
+  return same;
 }
 
 labels::Labels Head::LabelsOf(const MemSeries& s) const {
   std::vector<labels::Label> ls;
   ls.reserve(s.nlabels);
-  for (uint32_t i = 0; i < s.nlabels; ++i) {
-    ls.push_back(labels::Label{std::string(symbols_.Get(s.syms[2 * i])),
-                               std::string(symbols_.Get(s.syms[2 * i + 1]))});
-  }
+  s.ForEachLabel([&](uint32_t n, uint32_t v) {
+    ls.push_back(labels::Label{std::string(symbols_.Get(n)), std::string(symbols_.Get(v))});
+    return true;
+  });
   return labels::Labels(std::move(ls));
 }
 
-int Head::Compare(const MemSeries& a, const MemSeries& b) const {
-  uint32_t n = std::min(a.nlabels, b.nlabels);
+int Head::Compare(const MemSeries& sa, const MemSeries& sb) const {
+  SeriesIds a(sa), b(sb);
+  uint32_t n = std::min(sa.nlabels, sb.nlabels);
   for (uint32_t i = 0; i < n; ++i) {
-    if (a.syms[2 * i] != b.syms[2 * i]) {
-      int c = symbols_.Get(a.syms[2 * i]).compare(symbols_.Get(b.syms[2 * i]));
+    if (a[2 * i] != b[2 * i]) {
+      int c = symbols_.Get(a[2 * i]).compare(symbols_.Get(b[2 * i]));
       if (c != 0) return c;
     }
-    if (a.syms[2 * i + 1] != b.syms[2 * i + 1]) {
-      int c = symbols_.Get(a.syms[2 * i + 1]).compare(symbols_.Get(b.syms[2 * i + 1]));
+    if (a[2 * i + 1] != b[2 * i + 1]) {
+      int c = symbols_.Get(a[2 * i + 1]).compare(symbols_.Get(b[2 * i + 1]));
       if (c != 0) return c;
     }
   }
-  return static_cast<int>(a.nlabels) - static_cast<int>(b.nlabels);
+  return static_cast<int>(sa.nlabels) - static_cast<int>(sb.nlabels);
 }
 
 MemSeries* Head::GetByRef(uint64_t ref) const {
@@ -113,7 +192,7 @@ MemSeries* Head::GetByLabels(const labels::Labels& lset, uint64_t hash) const {
   std::lock_guard<std::mutex> l(st.mu);
   auto it = st.by_hash.find(hash);
   if (it == st.by_hash.end()) return nullptr;
-  for (MemSeries* s = it->second; s != nullptr; s = s->next_same_hash) {
+  for (MemSeries* s = *it; s != nullptr; s = s->next_same_hash) {
     if (SameLabels(*s, lset)) return s;
   }
   return nullptr;
@@ -127,14 +206,12 @@ MemSeries* Head::GetOrCreate(const labels::Labels& lset, uint64_t hash, uint64_t
     Stripe& st = stripes_[hash & (kStripes - 1)];
     std::lock_guard<std::mutex> l(st.mu);
     auto it = st.by_hash.find(hash);
-    MemSeries* head_of_chain = it == st.by_hash.end() ? nullptr : it->second;
+    MemSeries* head_of_chain = it == st.by_hash.end() ? nullptr : *it;
     for (MemSeries* c = head_of_chain; c != nullptr; c = c->next_same_hash) {
       if (SameLabels(*c, lset)) return c;
     }
-    auto ns = std::make_unique<MemSeries>();
-    ns->hash = hash;
-    ns->nlabels = static_cast<uint32_t>(lset.size());
-    ns->syms.reset(new uint32_t[2 * lset.size()]);
+    if (lset.size() > std::numeric_limits<uint16_t>::max()) return nullptr;
+    std::unique_ptr<MemSeries, MemSeries::Deleter> ns;
     {
       constexpr size_t kInline = 32;
       std::string_view inline_strs[kInline];
@@ -148,8 +225,17 @@ MemSeries* Head::GetOrCreate(const labels::Labels& lset, uint64_t hash, uint64_t
         strs[2 * i] = lset[i].name;
         strs[2 * i + 1] = lset[i].value;
       }
-      symbols_.InternMany(strs, 2 * lset.size(), ns->syms.get());
+      uint32_t inline_ids[kInline];
+      std::unique_ptr<uint32_t[]> heap_ids;
+      uint32_t* ids = inline_ids;
+      if (2 * lset.size() > kInline) {
+        heap_ids.reset(new uint32_t[2 * lset.size()]);
+        ids = heap_ids.get();
+      }
+      symbols_.InternMany(strs, 2 * lset.size(), ids);
+      ns.reset(MemSeries::New(ids, static_cast<uint32_t>(lset.size())));
     }
+    ns->hash = hash;
     {
       // Refs and ids are handed out together so that, for series the head
       // creates, ref == id + 1 and GetByRef needs no map.
@@ -169,15 +255,19 @@ MemSeries* Head::GetOrCreate(const labels::Labels& lset, uint64_t hash, uint64_t
       num_ids_.store(next_id_, std::memory_order_release);
     }
     s = ns.release();
-    s->next_same_hash = head_of_chain;
-    st.by_hash[hash] = s;
+    if (head_of_chain == nullptr) {
+      st.by_hash.insert(s);
+    } else {  // a hash collision: chain it behind the first
+      s->next_same_hash = head_of_chain->next_same_hash;
+      head_of_chain->next_same_hash = s;
+    }
   }
   if (s->ref != uint64_t{s->id} + 1) {
     Stripe& st = stripes_[s->ref & (kStripes - 1)];
     std::lock_guard<std::mutex> l(st.mu);
     st.by_ref[s->ref] = s;
   }
-  if (!bulk_load_) postings_.Add(s->id, s->syms.get(), s->nlabels);
+  if (!bulk_load_) postings_.Add(s->id, SeriesIds(*s).data(), s->nlabels);
   num_series_.fetch_add(1, std::memory_order_relaxed);
   stats_.series_created.fetch_add(1, std::memory_order_relaxed);
   *created = true;
@@ -187,19 +277,20 @@ MemSeries* Head::GetOrCreate(const labels::Labels& lset, uint64_t hash, uint64_t
 bool Head::AppendLocked(MemSeries* s, int64_t t, double v) {
   // A chunk restored from a snapshot gets its appender on first use (a
   // corrupt one is dropped there).
-  if (s->app == nullptr && s->head_chunk.has_value()) [[unlikely]] {
-    PrepareRestoredChunk(s);
+  if (s->restored_chunk) [[unlikely]] {
+    s->restored_chunk = false;
+    if (s->head_chunk.has_value()) PrepareRestoredChunk(s);
   }
   if (!s->head_chunk.has_value()) {
     if (s->last_t >= t) return false;
     CutHeadChunk(s, t);
   } else {
-    if (s->head_maxt >= t) return false;
+    if (s->head_maxt() >= t) return false;
     int n = s->head_chunk->NumSamples();
     // At a quarter of the target size, predict where this chunk should end
     // so that the rest of the chunk range splits into even chunks.
     if (n == opts_.samples_per_chunk / 4) {
-      s->next_at = ComputeChunkEndTime(s->head_mint, s->head_maxt, s->next_at);
+      s->next_at = ComputeChunkEndTime(s->head_mint, s->head_maxt(), s->next_at);
     }
     // The rate went up since the prediction: cut at twice the target.
     if (t >= s->next_at || n >= opts_.samples_per_chunk * 2) {
@@ -207,8 +298,7 @@ bool Head::AppendLocked(MemSeries* s, int64_t t, double v) {
       CutHeadChunk(s, t);
     }
   }
-  s->app->Append(t, v);
-  s->head_maxt = t;
+  s->head_chunk->Append(t, v);
   s->last_t = t;
   std::memcpy(&s->last_v_bits, &v, sizeof v);
   s->has_last_v = true;
@@ -235,10 +325,9 @@ bool Head::RecoverLastValue(MemSeries* s) const {
 
 bool Head::PrepareRestoredChunk(MemSeries* s) {
   chunkenc::XORChunk& c = *s->head_chunk;
-  s->app = c.GetAppender();
-  if (s->app == nullptr) {
+  if (c.GetAppender() == nullptr) {
     logger_.Error("Dropping a head chunk from the chunk snapshot that does not decode",
-                  {{"series_ref", s->ref}, {"mint", s->head_mint}, {"maxt", s->head_maxt}});
+                  {{"series_ref", s->ref}, {"mint", s->head_mint}, {"maxt", s->head_maxt()}});
     s->head_chunk.reset();
     return false;
   }
@@ -256,9 +345,8 @@ bool Head::PrepareRestoredChunk(MemSeries* s) {
 
 void Head::CutHeadChunk(MemSeries* s, int64_t t) {
   s->head_chunk.emplace();
-  s->app = s->head_chunk->GetAppender();
+  s->restored_chunk = false;
   s->head_mint = t;
-  s->head_maxt = t;
   s->next_at = RangeEnd(t, opts_.chunk_range_ms);
   stats_.chunks_created.fetch_add(1, std::memory_order_relaxed);
 }
@@ -267,7 +355,7 @@ void Head::FlushHeadChunk(MemSeries* s) {
   if (!s->head_chunk.has_value()) return;
   ChunkMeta meta;
   meta.mint = s->head_mint;
-  meta.maxt = s->head_maxt;
+  meta.maxt = s->head_maxt();
   meta.num_samples = static_cast<uint16_t>(s->head_chunk->NumSamples());
   std::string_view bytes = s->head_chunk->Bytes();
   bool written = false;
@@ -293,7 +381,6 @@ void Head::FlushHeadChunk(MemSeries* s) {
   }
   s->full_chunks.push_back(meta);
   s->head_chunk.reset();
-  s->app = nullptr;
 }
 
 Result<std::string_view> Head::ChunkBytes(const ChunkMeta& c) const {

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
 #include <limits>
 #include <memory>
@@ -30,6 +31,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "model/labels/labels.h"
 #include "storage/interface.h"
 #include "tsdb/chunkenc/xor.h"
@@ -106,30 +109,154 @@ class SpinLock {
   std::atomic<bool> locked_{false};
 };
 
-// One series of the head. `ref`, `id`, `hash`, `nlabels` and `syms` never
-// change after creation; `next_same_hash` is guarded by the hash stripe; the
-// rest by `lock`. Hot append fields come first.
+// The full chunks of a series, sorted by time: one pointer, null while the
+// series has none (most of the head's life for a young series), else one
+// heap block of a count, a capacity and the metas. Not thread-safe (guarded
+// by the series lock).
+class ChunkList {
+ public:
+  ChunkList() = default;
+  ~ChunkList() { std::free(rep_); }
+  ChunkList(const ChunkList&) = delete;
+  ChunkList& operator=(const ChunkList&) = delete;
+  ChunkList& operator=(std::vector<ChunkMeta>&& v);
+
+  size_t size() const { return rep_ == nullptr ? 0 : rep_->size; }
+  bool empty() const { return size() == 0; }
+  ChunkMeta* begin() { return rep_ == nullptr ? nullptr : rep_->metas(); }
+  ChunkMeta* end() { return begin() + size(); }
+  const ChunkMeta* begin() const { return rep_ == nullptr ? nullptr : rep_->metas(); }
+  const ChunkMeta* end() const { return begin() + size(); }
+  ChunkMeta& operator[](size_t i) { return rep_->metas()[i]; }
+  const ChunkMeta& operator[](size_t i) const { return rep_->metas()[i]; }
+  const ChunkMeta& front() const { return rep_->metas()[0]; }
+  const ChunkMeta& back() const { return rep_->metas()[rep_->size - 1]; }
+
+  void push_back(const ChunkMeta& m);
+  // Removes [first, last). REQUIRES: a range of this list.
+  void erase(const ChunkMeta* first, const ChunkMeta* last);
+  // Moves the metas out, leaving the list empty.
+  std::vector<ChunkMeta> Take();
+
+ private:
+  // The block: this header, then `cap` metas.
+  struct alignas(ChunkMeta) Rep {
+    uint32_t size;
+    uint32_t cap;
+    ChunkMeta* metas() { return reinterpret_cast<ChunkMeta*>(this + 1); }
+  };
+  void Grow(uint32_t cap);
+  Rep* rep_ = nullptr;
+};
+
+// The open chunk of a series, if any: an XORChunk whose "none" is a chunk
+// without a buffer, so it costs no more than the chunk (std::optional would
+// add 8 bytes a series). Not thread-safe (guarded by the series lock).
+class OpenChunk {
+ public:
+  OpenChunk() : c_(chunkenc::XORChunk::NoBuffer{}) {}
+  bool has_value() const { return c_.has_buffer(); }
+  chunkenc::XORChunk* operator->() { return &c_; }
+  const chunkenc::XORChunk* operator->() const { return &c_; }
+  chunkenc::XORChunk& operator*() { return c_; }
+  const chunkenc::XORChunk& operator*() const { return c_; }
+  // Starts a new empty chunk.
+  void emplace() { c_ = chunkenc::XORChunk(); }
+  // Takes `c`. REQUIRES: c has a buffer.
+  void emplace(chunkenc::XORChunk&& c) { c_ = std::move(c); }
+  void reset() { c_ = chunkenc::XORChunk(chunkenc::XORChunk::NoBuffer{}); }
+
+ private:
+  chunkenc::XORChunk c_;
+};
+
+// One series of the head, in one allocation with its labels (New/Free):
+// the header below, then its 2*nlabels symbol ids (name, value, ... sorted
+// by name) as uvarints, 1-3 bytes each instead of 4. `ref`, `id`, `hash`,
+// `nlabels` and the ids never change after creation; `next_same_hash` is
+// guarded by the hash stripe; the rest by `lock`. Hot append fields come
+// first.
 struct MemSeries {
+  // A series with labels `ids` (2*nlabels symbol ids).
+  static MemSeries* New(const uint32_t* ids, uint32_t nlabels);
+  // Frees a series from New. Null is a no-op.
+  static void Free(MemSeries* s);
+  struct Deleter {
+    void operator()(MemSeries* s) const { Free(s); }
+  };
+
   SpinLock lock;
   bool has_last_v = false;
-  std::atomic<bool> in_wal{false};                       // a series record for it is in the WAL
-  uint32_t id = 0;                                       // dense id used in postings
-  uint64_t ref = 0;                                      // stable series ref (also in WAL records)
+  std::atomic<bool> in_wal{false};  // a series record for it is in the WAL
+  bool removed = false;             // unlinked by Truncate; appenders look up again
+  uint32_t id = 0;                  // dense id used in postings
+  uint64_t ref = 0;                 // stable series ref (also in WAL records)
   int64_t last_t = std::numeric_limits<int64_t>::min();  // newest sample
   uint64_t last_v_bits = 0;
-  int64_t head_mint = 0;
-  int64_t head_maxt = 0;
-  int64_t next_at = 0;                           // cut the head chunk at or after this time
-  chunkenc::XORChunk::Appender* app = nullptr;   // appender of head_chunk
-  std::optional<chunkenc::XORChunk> head_chunk;  // the open chunk, if any
-  std::vector<ChunkMeta> full_chunks;            // sorted by time
+  int64_t head_mint = 0;   // first sample of head_chunk (its newest is last_t)
+  int64_t next_at = 0;     // cut the head chunk at or after this time
+  OpenChunk head_chunk;    // the open chunk, if any
+  ChunkList full_chunks;                         // sorted by time
   uint32_t pending_commits = 0;                  // samples of uncommitted appenders; blocks removal
-  bool removed = false;                          // unlinked by Truncate; appenders look up again
+  uint16_t nlabels = 0;
+  // head_chunk came from a chunk snapshot and has no append state yet
+  // (PrepareRestoredChunk builds it on the first append).
+  bool restored_chunk = false;
 
-  uint64_t hash = 0;  // xxh3 of the label set
-  uint32_t nlabels = 0;
-  std::unique_ptr<uint32_t[]> syms;     // 2*nlabels symbol ids: name, value, ...
+  uint64_t hash = 0;                    // xxh3 of the label set
   MemSeries* next_same_hash = nullptr;  // collision chain
+
+  // Newest sample of head_chunk. REQUIRES: head_chunk.has_value().
+  int64_t head_maxt() const { return last_t; }
+
+  // Calls f(name_id, value_id) for each label in order while f returns true.
+  template <typename F>
+  void ForEachLabel(F&& f) const {
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(this + 1);
+    for (uint32_t i = 0; i < nlabels; ++i) {
+      uint32_t n = ReadId(&p);
+      uint32_t v = ReadId(&p);
+      if (!f(n, v)) return;
+    }
+  }
+  // Writes the 2*nlabels symbol ids to out.
+  void DecodeIds(uint32_t* out) const;
+
+ private:
+  MemSeries() = default;
+  ~MemSeries() = default;
+  static uint32_t ReadId(const uint8_t** p) {
+    uint32_t v = 0;
+    int shift = 0;
+    uint8_t b;
+    do {
+      b = *(*p)++;
+      v |= static_cast<uint32_t>(b & 0x7f) << shift;
+      shift += 7;
+    } while ((b & 0x80) != 0);
+    return v;
+  }
+};
+
+// The symbol ids of a series, decoded (inline up to 16 labels).
+class SeriesIds {
+ public:
+  explicit SeriesIds(const MemSeries& s) : n_(2 * size_t{s.nlabels}) {
+    if (n_ > kInline) {
+      heap_.reset(new uint32_t[n_]);
+      p_ = heap_.get();
+    }
+    s.DecodeIds(p_);
+  }
+  const uint32_t* data() const { return p_; }
+  uint32_t operator[](size_t i) const { return p_[i]; }
+
+ private:
+  static constexpr size_t kInline = 32;
+  size_t n_;
+  uint32_t inline_[kInline];
+  std::unique_ptr<uint32_t[]> heap_;
+  uint32_t* p_ = inline_;
 };
 
 class HeadAppender;
@@ -275,9 +402,25 @@ class Head : public storage::Appendable, public storage::Queryable {
   void Unlink(MemSeries* s);
 
   static constexpr size_t kStripes = 4096;
+  struct SeriesHash {
+    using is_transparent = void;
+    size_t operator()(uint64_t h) const { return absl::Hash<uint64_t>()(h); }
+    size_t operator()(const MemSeries* s) const { return (*this)(s->hash); }
+  };
+  struct SeriesHashEq {
+    using is_transparent = void;
+    static uint64_t H(uint64_t h) { return h; }
+    static uint64_t H(const MemSeries* s) { return s->hash; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return H(a) == H(b);
+    }
+  };
   struct Stripe {
     mutable std::mutex mu;
-    absl::flat_hash_map<uint64_t, MemSeries*> by_hash;  // chain via next_same_hash
+    // One series per label-set hash, the others with that hash chained via
+    // next_same_hash; found by the hash alone (8 bytes a slot).
+    absl::flat_hash_set<MemSeries*, SeriesHash, SeriesHashEq> by_hash;
     // Only series whose ref is not id + 1 (GetByRef finds the others by id).
     absl::flat_hash_map<uint64_t, MemSeries*> by_ref;
   };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <mutex>
 
 #include "absl/container/flat_hash_set.h"
@@ -69,6 +70,9 @@ Result<storage::SeriesRef> HeadAppender::Append(storage::SeriesRef ref, const la
       uint64_t hash = ls->Hash();
       s = head_->GetByLabels(*ls, hash);
       if (s == nullptr) {
+        if (ls->size() > std::numeric_limits<uint16_t>::max()) {
+          return Status::InvalidArgument("invalid sample: more than 65535 labels");
+        }
         for (size_t i = 1; i < ls->size(); ++i) {
           if ((*ls)[i].name == (*ls)[i - 1].name) {
             return Status::InvalidArgument("invalid sample: label name \"" + (*ls)[i].name +

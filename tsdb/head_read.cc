@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 namespace ward::tsdb {
 
@@ -92,16 +93,33 @@ namespace {
 
 class HeadSeries final : public storage::Series {
  public:
-  HeadSeries(labels::Labels lset, std::shared_ptr<const ChunkSnapshot> snap, int64_t mint,
-             int64_t maxt)
-      : lset_(std::move(lset)), snap_(std::move(snap)), mint_(mint), maxt_(maxt) {}
-  const labels::Labels& Labels() const override { return lset_; }
+  // `s` and the symbols stay alive while the snapshot's pin is held (the
+  // series is freed only after every reader that could see it is gone).
+  HeadSeries(const Head* head, const SymbolTable* symbols, const MemSeries* s,
+             std::shared_ptr<const ChunkSnapshot> snap, int64_t mint, int64_t maxt)
+      : head_(head), symbols_(symbols), s_(s), snap_(std::move(snap)), mint_(mint), maxt_(maxt) {}
+  // Built on first use: many queries (count, grouping by a few labels) never
+  // need the whole label set of every series.
+  const labels::Labels& Labels() const override {
+    if (!lset_.has_value()) lset_ = head_->LabelsOf(*s_);
+    return *lset_;
+  }
+  void LabelViews(std::vector<storage::LabelView>* out) const override {
+    out->clear();
+    s_->ForEachLabel([&](uint32_t n, uint32_t v) {
+      out->push_back(storage::LabelView{symbols_->Get(n), symbols_->Get(v)});
+      return true;
+    });
+  }
   std::unique_ptr<storage::SampleIterator> Iterator() const override {
     return std::make_unique<HeadSampleIterator>(snap_, mint_, maxt_);
   }
 
  private:
-  labels::Labels lset_;
+  const Head* const head_;
+  const SymbolTable* const symbols_;
+  const MemSeries* const s_;
+  mutable std::optional<labels::Labels> lset_;
   std::shared_ptr<const ChunkSnapshot> snap_;
   int64_t mint_, maxt_;
 };
@@ -137,7 +155,8 @@ class HeadSeriesSet final : public storage::SeriesSet {
         }
       }
       snap->pin = pin_;
-      cur_ = std::make_unique<HeadSeries>(head_->LabelsOf(*s), std::move(snap), mint_, maxt_);
+      cur_ = std::make_unique<HeadSeries>(head_, &head_->symbols_, s, std::move(snap), mint_,
+                                          maxt_);
       return true;
     }
     cur_.reset();
@@ -161,9 +180,9 @@ class HeadSeriesSet final : public storage::SeriesSet {
           snap_maxt_ = std::max(snap_maxt_, c.maxt);
         }
       }
-      if (s->head_chunk.has_value() && s->head_maxt >= mint_ && s->head_mint <= maxt_) {
+      if (s->head_chunk.has_value() && s->head_maxt() >= mint_ && s->head_mint <= maxt_) {
         snap_mint_ = std::min(snap_mint_, s->head_mint);
-        snap_maxt_ = std::max(snap_maxt_, s->head_maxt);
+        snap_maxt_ = std::max(snap_maxt_, s->head_maxt());
         snap->open_bytes.assign(s->head_chunk->Bytes());
         snap->chunks.reserve(full.size() + 1);
       }
@@ -234,12 +253,11 @@ Result<std::vector<std::string>> HeadQuerier::LabelValues(
   for (uint32_t id : ids) {
     const MemSeries* s = head_->by_id_.Get(id);
     if (s == nullptr) continue;
-    for (uint32_t i = 0; i < s->nlabels; ++i) {
-      if (s->syms[2 * i] == name_id) {
-        seen.emplace(s->syms[2 * i + 1], true);
-        break;
-      }
-    }
+    s->ForEachLabel([&](uint32_t n, uint32_t v) {
+      if (n != name_id) return true;
+      seen.emplace(v, true);
+      return false;
+    });
   }
   std::vector<std::string> out;
   out.reserve(seen.size());
@@ -257,7 +275,10 @@ Result<std::vector<std::string>> HeadQuerier::LabelNames(
   for (uint32_t id : ids) {
     const MemSeries* s = head_->by_id_.Get(id);
     if (s == nullptr) continue;
-    for (uint32_t i = 0; i < s->nlabels; ++i) seen.emplace(s->syms[2 * i], true);
+    s->ForEachLabel([&](uint32_t n, uint32_t) {
+      seen.emplace(n, true);
+      return true;
+    });
   }
   std::vector<std::string> out;
   out.reserve(seen.size());

@@ -421,13 +421,14 @@ Result<ChunkSnapshotStats> Head::WriteChunkSnapshot(const std::string& root, int
           chunk = s->head_chunk->Bytes();
           ++stats.head_chunks;
         }
+        const SeriesIds ids(*s);
         EncodeSnapshotSeries(
             &buf, s->ref, s->nlabels,
             [&](uint32_t i, std::string_view* name, std::string_view* value) {
-              *name = symbols_.Get(s->syms[2 * i]);
-              *value = symbols_.Get(s->syms[2 * i + 1]);
+              *name = symbols_.Get(ids[2 * i]);
+              *value = symbols_.Get(ids[2 * i + 1]);
             },
-            opts_.chunk_range_ms, chunk, s->head_mint, s->head_maxt);
+            opts_.chunk_range_ms, chunk, s->head_mint, s->head_maxt());
       }
       ends.push_back(buf.size());
       ++stats.series;
@@ -566,9 +567,8 @@ Status Head::LoadChunkSnapshot(const std::string& root, const std::string& wal_d
         } else {
           s->head_chunk.emplace(std::move(c).value());
         }
-        s->app = nullptr;  // built on the first append (PrepareRestoredChunk)
+        s->restored_chunk = true;  // append state built on the first append
         s->head_mint = ss.mint;
-        s->head_maxt = ss.maxt;
         s->last_t = ss.maxt;
         std::memcpy(&s->last_v_bits, &ss.buf_v[3], sizeof(double));
         s->has_last_v = true;
@@ -597,10 +597,19 @@ Status Head::LoadChunkSnapshot(const std::string& root, const std::string& wal_d
     const uint32_t end_id = num_ids_.load(std::memory_order_acquire);
     std::vector<MemPostings::Entry> entries;
     entries.reserve(end_id - first_id);
+    // The series keep their ids varint-packed: decode them into one array
+    // (offsets first, since the array grows).
+    std::vector<uint32_t> all_ids;
+    std::vector<size_t> offsets;
     for (uint32_t id = first_id; id < end_id; ++id) {
       const MemSeries* s = by_id_.Get(id);
-      if (s != nullptr) entries.push_back({s->id, s->syms.get(), s->nlabels});
+      if (s == nullptr) continue;
+      offsets.push_back(all_ids.size());
+      all_ids.resize(all_ids.size() + 2 * size_t{s->nlabels});
+      s->DecodeIds(all_ids.data() + offsets.back());
+      entries.push_back({s->id, nullptr, s->nlabels});
     }
+    for (size_t i = 0; i < entries.size(); ++i) entries[i].pairs = all_ids.data() + offsets[i];
     postings_.AddBatch(entries);
   }
   if (mint <= maxt) UpdateMinMax(mint, maxt);

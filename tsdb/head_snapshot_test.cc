@@ -78,7 +78,7 @@ std::map<std::string, std::string> HeadLayout(DB& db) {
       d += " [" + std::to_string(c.mint) + "," + std::to_string(c.maxt) + "]";
     }
     if (s->head_chunk.has_value()) {
-      d += " open[" + std::to_string(s->head_mint) + "," + std::to_string(s->head_maxt) + "]";
+      d += " open[" + std::to_string(s->head_mint) + "," + std::to_string(s->head_maxt()) + "]";
       d += std::string(s->head_chunk->Bytes());
     }
     out[l.ToString()] = d;

@@ -416,5 +416,104 @@ TEST(HeadDeleteTest, TombstonesHideSamplesAndSeekSkipsThem) {
   EXPECT_EQ(n, 2);
 }
 
+
+// Series keep their label ids varint-packed (1-3 bytes each): labels must
+// come back exactly for ids of every width, for series with more labels
+// than the inline decode buffers hold, and lookups by labels must find them.
+TEST_F(TsdbHeadTest, LabelsRoundTripWithWideSymbolIdsAndManyLabels) {
+  std::vector<Labels> all;
+  // 20k unique values push symbol ids past 2^14 (3-byte varints).
+  for (int i = 0; i < 20000; ++i) {
+    std::string zz = std::to_string(i % 300);
+    zz.insert(zz.begin(), 'v');
+    all.push_back(Labels{{"__name__", "m"}, {"id", std::to_string(i)}, {"zz", zz}});
+  }
+  // 40 labels: more than the 32 ids decoded inline.
+  std::vector<labels::Label> many;
+  for (int k = 0; k < 40; ++k) {
+    std::string n = std::to_string(100 + k), v = std::to_string(k);
+    n.insert(n.begin(), 'l');
+    v.insert(v.begin(), 'x');
+    many.push_back({n, v});
+  }
+  all.push_back(Labels(std::move(many)));
+  auto app = head_.NewAppender();
+  std::vector<storage::SeriesRef> refs;
+  for (size_t i = 0; i < all.size(); ++i) {
+    auto r = app->Append(0, all[i], 1000, static_cast<double>(i));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    refs.push_back(*r);
+  }
+  ASSERT_TRUE(app->Commit().ok());
+  for (size_t i = 0; i < all.size(); i += 997) {
+    const MemSeries* s = head_.GetByLabels(all[i], all[i].Hash());
+    ASSERT_NE(s, nullptr) << all[i].ToString();
+    EXPECT_EQ(s->ref, refs[i]);
+    EXPECT_EQ(head_.LabelsOf(*s), all[i]);
+  }
+  const MemSeries* wide = head_.GetByLabels(all.back(), all.back().Hash());
+  ASSERT_NE(wide, nullptr);
+  EXPECT_EQ(head_.LabelsOf(*wide), all.back());
+  // Through a querier: exact labels, and label values under a matcher.
+  SeriesMap got = Query(head_, 0, 2000, {M(MatchType::kRegexMatch, "id", "1999.")});
+  ASSERT_EQ(got.size(), 10u);
+  for (const auto& [ls, samples] : got) {
+    EXPECT_EQ(ls.Get("__name__"), "m");
+    ASSERT_EQ(samples.size(), 1u);
+    EXPECT_EQ(all[static_cast<size_t>(samples[0].v)], ls);
+  }
+  auto q = *head_.NewQuerier(0, 2000);
+  auto vals = q->LabelValues("zz", {M(MatchType::kEqual, "id", "19999")});
+  ASSERT_TRUE(vals.ok());
+  EXPECT_EQ(*vals, (std::vector<std::string>{"v" + std::to_string(19999 % 300)}));
+  auto names = q->LabelNames({M(MatchType::kEqual, "l100", "x0")});
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(names->size(), 40u);
+}
+
+TEST_F(TsdbHeadTest, MoreThan65535LabelsRejected) {
+  std::vector<labels::Label> ls;
+  for (int i = 0; i < 65536; ++i) ls.push_back({std::to_string(1000000 + i), "v"});
+  auto app = head_.NewAppender();
+  auto r = app->Append(0, Labels(std::move(ls)), 1000, 1.0);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+  EXPECT_TRUE(app->Commit().ok());
+  EXPECT_EQ(head_.NumSeries(), 0u);
+}
+
+TEST(ChunkListTest, PushEraseTakeAssign) {
+  ChunkList l;
+  EXPECT_TRUE(l.empty());
+  EXPECT_EQ(l.begin(), l.end());
+  for (int i = 0; i < 10; ++i) {
+    ChunkMeta m;
+    m.ref = static_cast<uint64_t>(i);
+    m.mint = i * 10;
+    m.maxt = i * 10 + 9;
+    l.push_back(m);
+  }
+  ASSERT_EQ(l.size(), 10u);
+  EXPECT_EQ(l.front().mint, 0);
+  EXPECT_EQ(l.back().maxt, 99);
+  l.erase(l.begin(), l.begin() + 3);
+  ASSERT_EQ(l.size(), 7u);
+  EXPECT_EQ(l[0].ref, 3u);
+  EXPECT_EQ(l.back().ref, 9u);
+  l.erase(l.begin() + 2, l.begin() + 2);  // empty range: no-op
+  EXPECT_EQ(l.size(), 7u);
+  std::vector<ChunkMeta> v = l.Take();
+  EXPECT_TRUE(l.empty());
+  ASSERT_EQ(v.size(), 7u);
+  EXPECT_EQ(v[6].ref, 9u);
+  l = std::move(v);
+  ASSERT_EQ(l.size(), 7u);
+  EXPECT_EQ(l[1].ref, 4u);
+  l.erase(l.begin(), l.end());
+  EXPECT_TRUE(l.empty());
+  l = std::vector<ChunkMeta>{};
+  EXPECT_TRUE(l.empty());
+}
+
 }  // namespace
 }  // namespace ward::tsdb

@@ -50,7 +50,7 @@ bool Head::WaitForPendingReaders(std::chrono::milliseconds wait) {
 }
 
 void Head::FreeRetiredLocked(bool truncate_files) {
-  for (MemSeries* s : retired_) delete s;
+  for (MemSeries* s : retired_) MemSeries::Free(s);
   retired_.clear();
   // Once per head truncation, as Prometheus: this also makes the mapper
   // start a new file, so the current one can go at a later truncation.
@@ -75,14 +75,11 @@ void Head::Unlink(MemSeries* s) {
     std::lock_guard<std::mutex> l(st.mu);
     auto it = st.by_hash.find(s->hash);
     if (it != st.by_hash.end()) {
-      if (it->second == s) {
-        if (s->next_same_hash == nullptr) {
-          st.by_hash.erase(it);
-        } else {
-          it->second = s->next_same_hash;
-        }
+      if (*it == s) {
+        st.by_hash.erase(it);
+        if (s->next_same_hash != nullptr) st.by_hash.insert(s->next_same_hash);
       } else {
-        for (MemSeries* c = it->second; c != nullptr; c = c->next_same_hash) {
+        for (MemSeries* c = *it; c != nullptr; c = c->next_same_hash) {
           if (c->next_same_hash == s) {
             c->next_same_hash = s->next_same_hash;
             break;
@@ -96,7 +93,7 @@ void Head::Unlink(MemSeries* s) {
     std::lock_guard<std::mutex> l(st.mu);
     st.by_ref.erase(s->ref);
   }
-  postings_.Delete(s->id, s->syms.get(), s->nlabels);
+  postings_.Delete(s->id, SeriesIds(*s).data(), s->nlabels);
   {
     std::lock_guard<std::mutex> cl(create_mu_);
     by_id_.Set(s->id, nullptr);
@@ -129,9 +126,8 @@ Result<HeadTruncateStats> Head::Truncate(int64_t mint, std::chrono::milliseconds
                                [mint](const ChunkMeta& c) { return c.maxt >= mint; });
       stats.chunks_removed += static_cast<uint64_t>(keep - s->full_chunks.begin());
       s->full_chunks.erase(s->full_chunks.begin(), keep);
-      if (s->head_chunk.has_value() && s->head_maxt < mint) {
+      if (s->head_chunk.has_value() && s->head_maxt() < mint) {
         s->head_chunk.reset();
-        s->app = nullptr;
         ++stats.chunks_removed;
       }
       if (s->full_chunks.empty() && !s->head_chunk.has_value()) {

@@ -94,7 +94,6 @@ void Head::AttachMmapped(MemSeries* s, std::vector<ChunkMeta> chunks) {
       return;
     }
     s->head_chunk.reset();
-    s->app = nullptr;
   }
   s->last_t = last.maxt;
   // The newest value is read from the chunk only if an append at exactly
@@ -257,7 +256,7 @@ Status Head::Replay(const std::string& wal_dir, bool repair,
       std::vector<ChunkMeta> list;
       {
         std::lock_guard<SpinLock> l(s->lock);
-        list.swap(s->full_chunks);
+        list = s->full_chunks.Take();
       }
       if (!std::is_sorted(list.begin(), list.end(),
                           [](const ChunkMeta& a, const ChunkMeta& b) { return a.mint < b.mint; })) {

@@ -9,9 +9,66 @@ namespace ward::tsdb {
 using labels::Matcher;
 using labels::MatchType;
 
+uint32_t MemPostings::NewBitmap() {
+  if (!free_bitmaps_.empty()) {
+    uint32_t slot = free_bitmaps_.back();
+    free_bitmaps_.pop_back();
+    bitmaps_[slot] = std::make_unique<Roaring>();
+    return slot;
+  }
+  bitmaps_.push_back(std::make_unique<Roaring>());
+  return static_cast<uint32_t>(bitmaps_.size() - 1);
+}
+
+MemPostings::Entry32 MemPostings::NewEntry(uint32_t id) {
+  if (id < kBitmapFlag) return id;
+  // Ids this large cannot be stored inline: the value gets a bitmap at once.
+  uint32_t slot = NewBitmap();
+  bitmaps_[slot]->add(id);
+  return kBitmapFlag | slot;
+}
+
+void MemPostings::AddTo(Entry32* e, uint32_t id) {
+  if ((*e & kBitmapFlag) != 0) {
+    bitmaps_[*e & ~kBitmapFlag]->add(id);
+    return;
+  }
+  if (*e == id) return;
+  uint32_t slot = NewBitmap();
+  bitmaps_[slot]->add(*e);
+  bitmaps_[slot]->add(id);
+  *e = kBitmapFlag | slot;
+}
+
+bool MemPostings::RemoveFrom(Entry32* e, uint32_t id) {
+  if ((*e & kBitmapFlag) == 0) return *e == id;
+  const uint32_t slot = *e & ~kBitmapFlag;
+  Roaring& bm = *bitmaps_[slot];
+  bm.remove(id);
+  if (!bm.isEmpty()) return false;
+  bitmaps_[slot].reset();
+  free_bitmaps_.push_back(slot);
+  return true;
+}
+
+Roaring MemPostings::ToRoaring(Entry32 e) const {
+  if ((e & kBitmapFlag) != 0) return *bitmaps_[e & ~kBitmapFlag];
+  Roaring r;
+  r.add(e);
+  return r;
+}
+
 void MemPostings::Add(uint32_t id, const uint32_t* pairs, size_t n) {
   std::unique_lock<std::shared_mutex> l(mu_);
-  for (size_t i = 0; i < n; ++i) index_[pairs[2 * i]][pairs[2 * i + 1]].add(id);
+  for (size_t i = 0; i < n; ++i) {
+    ValueMap& vm = index_[pairs[2 * i]];
+    auto [it, inserted] = vm.try_emplace(pairs[2 * i + 1], 0);
+    if (inserted) {
+      it->second = NewEntry(id);
+    } else {
+      AddTo(&it->second, id);
+    }
+  }
   all_.add(id);
 }
 
@@ -38,7 +95,12 @@ void MemPostings::AddBatch(const std::vector<Entry>& entries) {
           cached_map[i] = vm;
         }
       }
-      (*vm)[e.pairs[2 * i + 1]].add(e.id);
+      auto [it, inserted] = vm->try_emplace(e.pairs[2 * i + 1], 0);
+      if (inserted) {
+        it->second = NewEntry(e.id);
+      } else {
+        AddTo(&it->second, e.id);
+      }
     }
     all_.add(e.id);
   }
@@ -51,8 +113,7 @@ void MemPostings::Delete(uint32_t id, const uint32_t* pairs, size_t n) {
     if (it == index_.end()) continue;
     auto vit = it->second.find(pairs[2 * i + 1]);
     if (vit == it->second.end()) continue;
-    vit->second.remove(id);
-    if (vit->second.isEmpty()) it->second.erase(vit);
+    if (RemoveFrom(&vit->second, id)) it->second.erase(vit);
     if (it->second.empty()) index_.erase(it);
   }
   all_.remove(id);
@@ -70,7 +131,7 @@ Roaring MemPostings::Get(std::string_view name, std::string_view value) const {
   auto it = index_.find(n);
   if (it == index_.end()) return Roaring();
   auto vit = it->second.find(v);
-  return vit == it->second.end() ? Roaring() : vit->second;
+  return vit == it->second.end() ? Roaring() : ToRoaring(vit->second);
 }
 
 Roaring MemPostings::UnionWhere(const Matcher& m, bool want) const {
@@ -86,15 +147,29 @@ Roaring MemPostings::UnionWhere(const Matcher& m, bool want) const {
     uint32_t v;
     if (!syms_->Find(m.value(), &v)) return Roaring();
     auto vit = values.find(v);
-    return vit == values.end() ? Roaring() : vit->second;
+    return vit == values.end() ? Roaring() : ToRoaring(vit->second);
   }
   std::vector<const Roaring*> parts;
-  for (const auto& [vid, bm] : values) {
-    if (m.Matches(syms_->Get(vid)) == want) parts.push_back(&bm);
+  std::vector<uint32_t> singles;
+  for (const auto& [vid, e] : values) {
+    if (m.Matches(syms_->Get(vid)) != want) continue;
+    if ((e & kBitmapFlag) != 0) {
+      parts.push_back(bitmaps_[e & ~kBitmapFlag].get());
+    } else {
+      singles.push_back(e);
+    }
   }
-  if (parts.empty()) return Roaring();
-  if (parts.size() == 1) return *parts[0];
-  return Roaring::fastunion(parts.size(), parts.data());
+  Roaring r;
+  if (parts.size() == 1) {
+    r = *parts[0];
+  } else if (!parts.empty()) {
+    r = Roaring::fastunion(parts.size(), parts.data());
+  }
+  if (!singles.empty()) {
+    std::sort(singles.begin(), singles.end());
+    r.addMany(singles.size(), singles.data());
+  }
+  return r;
 }
 
 Roaring MemPostings::ForMatchers(const std::vector<Matcher>& ms) const {
@@ -165,7 +240,7 @@ std::vector<std::string> MemPostings::LabelValues(std::string_view name) const {
     auto it = index_.find(nid);
     if (it == index_.end()) return out;
     out.reserve(it->second.size());
-    for (const auto& [vid, bm] : it->second) out.emplace_back(syms_->Get(vid));
+    for (const auto& [vid, e] : it->second) out.emplace_back(syms_->Get(vid));
   }
   std::sort(out.begin(), out.end());
   return out;

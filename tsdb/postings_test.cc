@@ -147,5 +147,81 @@ TEST_F(TsdbPostingsTest, RandomAgainstBruteForce) {
   }
 }
 
+
+// Values held by one series are stored inline, values of several series as
+// bitmaps; both kinds go through every transition (1 -> 2 series -> 0, a
+// value coming back, ids too large to store inline) and mix in unions.
+TEST_F(TsdbPostingsTest, SingleSeriesValuesAndBitmapsAcrossAddAndDelete) {
+  using V = std::vector<uint32_t>;
+  auto ids = [](const Roaring& r) { return V(r.begin(), r.end()); };
+  const uint32_t n_id = syms_.Intern("id"), n_job = syms_.Intern("job");
+  const uint32_t v_a = syms_.Intern("a"), v_b = syms_.Intern("b"), v_x = syms_.Intern("x");
+  // Series 0..3: id=<i> (one series each), job=x (all of them).
+  std::vector<uint32_t> vals;
+  for (uint32_t i = 0; i < 4; ++i) vals.push_back(syms_.Intern("v" + std::to_string(i)));
+  for (uint32_t i = 0; i < 4; ++i) {
+    uint32_t pairs[] = {n_id, vals[i], n_job, v_x};
+    postings_.Add(i, pairs, 2);
+  }
+  EXPECT_EQ(ids(postings_.Get("id", "v2")), V{2});
+  EXPECT_EQ(ids(postings_.Get("job", "x")), (V{0, 1, 2, 3}));
+  // A regex over single-series values and a bitmap value together.
+  EXPECT_EQ(Select({M(MatchType::kRegexMatch, "id", "v1|v3")}), (V{1, 3}));
+  EXPECT_EQ(Select({M(MatchType::kNotEqual, "id", "v0")}), (V{1, 2, 3}));
+  // A second series with id=v2 turns the value into a bitmap; removing one
+  // leaves the other; removing both drops the value.
+  uint32_t dup[] = {n_id, vals[2], n_job, v_a};
+  postings_.Add(10, dup, 2);
+  EXPECT_EQ(ids(postings_.Get("id", "v2")), (V{2, 10}));
+  postings_.Delete(2, std::vector<uint32_t>{n_id, vals[2], n_job, v_x}.data(), 2);
+  EXPECT_EQ(ids(postings_.Get("id", "v2")), V{10});
+  postings_.Delete(10, dup, 2);
+  EXPECT_TRUE(postings_.Get("id", "v2").isEmpty());
+  EXPECT_TRUE(postings_.Get("job", "a").isEmpty());
+  EXPECT_EQ(postings_.LabelValues("id"), (std::vector<std::string>{"v0", "v1", "v3"}));
+  EXPECT_EQ(postings_.LabelNames(), (std::vector<std::string>{"id", "job"}));
+  // The freed bitmap slot is reused, and the value comes back.
+  uint32_t again[] = {n_id, vals[2], n_job, v_b};
+  postings_.Add(11, again, 2);
+  postings_.Add(12, again, 2);
+  EXPECT_EQ(ids(postings_.Get("id", "v2")), (V{11, 12}));
+  EXPECT_EQ(ids(postings_.Get("job", "b")), (V{11, 12}));
+  // Ids with the top bit set cannot be stored inline.
+  const uint32_t big = 0x80000005u;
+  uint32_t bigpairs[] = {n_id, syms_.Intern("huge"), n_job, v_x};
+  postings_.Add(big, bigpairs, 2);
+  EXPECT_EQ(ids(postings_.Get("id", "huge")), V{big});
+  EXPECT_EQ(Select({M(MatchType::kRegexMatch, "id", "huge|v0")}), (V{0, big}));
+  postings_.Delete(big, bigpairs, 2);
+  EXPECT_TRUE(postings_.Get("id", "huge").isEmpty());
+  EXPECT_EQ(ids(postings_.Get("job", "x")), (V{0, 1, 3}));
+  // Single-series values load through AddBatch too.
+  std::vector<MemPostings::Entry> batch;
+  uint32_t b1[] = {n_id, syms_.Intern("w1")}, b2[] = {n_id, syms_.Intern("w2")};
+  batch.push_back({20, b1, 1});
+  batch.push_back({21, b2, 1});
+  batch.push_back({22, b2, 1});
+  postings_.AddBatch(batch);
+  EXPECT_EQ(ids(postings_.Get("id", "w1")), V{20});
+  EXPECT_EQ(ids(postings_.Get("id", "w2")), (V{21, 22}));
+}
+
+TEST_F(TsdbPostingsTest, SymbolsOfEveryLengthRoundTrip) {
+  // Lengths around the 1- and 2-byte length prefixes and the arena's
+  // own-block threshold.
+  std::vector<std::pair<uint32_t, std::string>> got;
+  for (size_t len : {0, 1, 127, 128, 129, 16383, 16384, 16385, 40000}) {
+    std::string s(len, static_cast<char>('a' + len % 26));
+    got.emplace_back(syms_.Intern(s), s);
+  }
+  for (const auto& [id, s] : got) {
+    EXPECT_EQ(syms_.Get(id), s);
+    uint32_t found;
+    ASSERT_TRUE(syms_.Find(s, &found));
+    EXPECT_EQ(found, id);
+  }
+  EXPECT_EQ(syms_.size(), got.size());
+}
+
 }  // namespace
 }  // namespace ward::tsdb

@@ -15,7 +15,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 
 namespace ward::tsdb {
 
@@ -81,17 +82,56 @@ class SymbolTable {
   // The id of `s` if present.
   bool Find(std::string_view s, uint32_t* id) const;
   // REQUIRES: id came from Intern/Find. The view lives as long as the table.
-  std::string_view Get(uint32_t id) const { return strings_.Get(id); }
+  std::string_view Get(uint32_t id) const { return View(strings_.Get(id)); }
   size_t size() const;
   // Bytes held by string data (for stats).
   size_t bytes() const;
 
  private:
-  std::string_view Store(std::string_view s);  // REQUIRES: mu_ held
+  // Copies s into the arena as a uvarint length and the bytes; returns where
+  // the length starts. REQUIRES: mu_ held.
+  const char* Store(std::string_view s);
+  // The string stored at p by Store.
+  static std::string_view View(const char* p) {
+    const uint8_t* u = reinterpret_cast<const uint8_t*>(p);
+    size_t len = 0;
+    int shift = 0;
+    uint8_t b;
+    do {
+      b = *u++;
+      len |= static_cast<size_t>(b & 0x7f) << shift;
+      shift += 7;
+    } while ((b & 0x80) != 0);
+    return std::string_view(reinterpret_cast<const char*>(u), len);
+  }
 
-  PagedArray<std::string_view, 12, 1 << 14> strings_;  // id -> string, lock-free reads
+  // id -> length-prefixed string: 8 bytes a symbol instead of a string_view.
+  using Strings = PagedArray<const char*, 12, 1 << 14>;
+  // The id set hashes and compares ids by their strings, so that a lookup
+  // by string needs no copy of it: 4 bytes a slot instead of a string_view
+  // and an id.
+  struct IdHash {
+    using is_transparent = void;
+    const Strings* strings;
+    size_t operator()(std::string_view s) const { return absl::Hash<std::string_view>()(s); }
+    size_t operator()(uint32_t id) const { return (*this)(View(strings->Get(id))); }
+  };
+  struct IdEq {
+    using is_transparent = void;
+    const Strings* strings;
+    std::string_view S(std::string_view s) const { return s; }
+    std::string_view S(uint32_t id) const { return View(strings->Get(id)); }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return S(a) == S(b);
+    }
+  };
+  // Interns s (new or not). REQUIRES: mu_ held.
+  uint32_t InternLocked(std::string_view s);
+
+  Strings strings_;  // id -> string, lock-free reads
   mutable std::mutex mu_;
-  absl::flat_hash_map<std::string_view, uint32_t> ids_;  // guarded by mu_
+  absl::flat_hash_set<uint32_t, IdHash, IdEq> ids_{0, IdHash{&strings_}, IdEq{&strings_}};  // guarded by mu_
   std::vector<std::unique_ptr<char[]>> arena_;           // guarded by mu_
   std::vector<std::unique_ptr<char[]>> big_;             // guarded by mu_
   size_t arena_used_ = 0;                                // guarded by mu_ (in last block)

@@ -18,34 +18,52 @@
 
 namespace ward::tsdb::chunkenc {
 
-class XORChunk {
+class XORChunk;
+
+// The appender of an XORChunk: the chunk itself seen through its append
+// method (an empty base, so it costs no bytes).
+class XORChunkAppender {
+ public:
+  void Append(int64_t t, double v);
+};
+
+// The chunk holds its bytes in one malloc'ed buffer that grows with the
+// data to the next malloc size class (32-byte steps up to 248 bytes, then
+// about an eighth at a time; never by doubling), so an open head chunk
+// wastes little: sizeof(XORChunk) is 40 bytes.
+class XORChunk : public XORChunkAppender {
  public:
   class Iterator;
-
-  // Appends samples to its chunk; a thin handle kept inside the chunk.
-  class Appender {
-   public:
-    void Append(int64_t t, double v) { c_->Append(t, v); }
-
-   private:
-    friend class XORChunk;
-    XORChunk* c_ = nullptr;
-  };
+  using Appender = XORChunkAppender;
 
   // An empty chunk: the 2-byte big-endian sample count header, set to 0.
   XORChunk();
+  // No chunk at all (has_buffer() false, as a moved-from chunk): a cheap
+  // placeholder that allocates nothing. Only has_buffer(), assignment and
+  // destruction are allowed on it.
+  struct NoBuffer {};
+  explicit XORChunk(NoBuffer) {}
+  bool has_buffer() const { return buf_ != nullptr; }
+  ~XORChunk();
+  XORChunk(const XORChunk& o);
+  XORChunk& operator=(const XORChunk& o);
+  XORChunk(XORChunk&& o) noexcept;
+  XORChunk& operator=(XORChunk&& o) noexcept;
 
-  // Copies b. Fails with Corruption if b is shorter than the 2-byte header.
-  // The samples are checked lazily (iterators report Err(); GetAppender()
-  // returns nullptr for a chunk whose bytes do not decode).
+  // Copies b. Fails with Corruption if b is shorter than the 2-byte header
+  // or longer than any chunk can be. The samples are checked lazily (iterators report
+  // Err(); GetAppender() returns nullptr for a chunk whose bytes do not
+  // decode).
   static Result<XORChunk> FromBytes(std::string_view b);
 
   Encoding encoding() const { return Encoding::kXOR; }
   // The chunk's bytes as stored on disk. Valid until the next append.
-  std::string_view Bytes() const { return b_; }
+  std::string_view Bytes() const { return std::string_view(buf_, size_); }
   int NumSamples() const {
-    return (static_cast<uint8_t>(b_[0]) << 8) | static_cast<uint8_t>(b_[1]);
+    return (static_cast<uint8_t>(buf_[0]) << 8) | static_cast<uint8_t>(buf_[1]);
   }
+  // Bytes of the buffer (for memory accounting).
+  size_t capacity() const;
 
   // Appends a sample. REQUIRES: no concurrent readers of this chunk; fewer
   // than 65535 samples; for a chunk built by FromBytes, GetAppender() has
@@ -70,17 +88,31 @@ class XORChunk {
 
  private:
   bool InitAppendState();
+  // Makes room for `n` more bytes (keeps the contents).
+  void Reserve(size_t n);
+  // Bits the value part of a sample with these bits takes (after the first).
+  int ValueBits(uint64_t vbits) const;
+  // Writes the value part of a sample (after the first) and updates the
+  // value window.
+  template <typename W>
+  void WriteValue(W* w, uint64_t vbits);
 
-  std::string b_;          // header + bit stream
-  uint8_t free_bits_ = 0;  // unused low bits of b_'s last byte
-  bool append_ready_ = true;
-  uint8_t leading_ = 0xff;
+  char* buf_ = nullptr;     // header + bit stream (malloc'ed)
+  uint32_t size_ = 0;       // bytes used
+  uint8_t cap_class_ = 0;   // capacity: kCapacities[cap_class_]
+  uint8_t free_bits_ = 0;   // unused low bits of the last byte (8: a whole free byte)
+  uint8_t leading_ = 0xff;  // current value window; 0xff: none yet
   uint8_t trailing_ = 0;
   int64_t t_ = 0;
-  double v_ = 0;
+  uint64_t v_bits_ = 0;
   uint64_t t_delta_ = 0;
-  Appender app_;
+  bool append_ready() const { return leading_ != 0xfe; }
+  // leading_ holds 0xfe until InitAppendState ran on bytes from FromBytes.
 };
+
+inline void XORChunkAppender::Append(int64_t t, double v) {
+  static_cast<XORChunk*>(this)->Append(t, v);
+}
 
 // Forward iterator over the samples of XOR chunk bytes, mirroring
 // Prometheus's xorIterator (Next/Seek/At/Err).

@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <random>
 #include <vector>
 
+#include "tsdb/chunkenc/bstream.h"
 #include "util/varint.h"
 
 namespace ward::tsdb::chunkenc {
@@ -163,6 +165,164 @@ TEST(XORChunkTest, AppendAfterFromBytesContinuesStream) {
     for (auto& s : want) whole.Append(s.t, s.v);
     EXPECT_EQ(Hex(b->Bytes()), Hex(whole.Bytes())) << split;
   }
+}
+
+// A straightforward encoder over bstream's BitWriter (a std::string that
+// grows byte by byte), the shape of Prometheus's xorAppender: the chunk's
+// own writer, with room reserved up front, must produce the same bytes.
+std::string ReferenceEncode(const std::vector<S>& samples) {
+  std::string b(2, '\0');
+  uint8_t free_bits = 0;
+  BitWriter w(&b, &free_bits);
+  int64_t t_prev = 0;
+  uint64_t v_prev = 0, delta_prev = 0;
+  uint8_t lead = 0xff, trail = 0;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const int64_t t = samples[i].t;
+    const uint64_t vb = varint::Float64Bits(samples[i].v);
+    char buf[varint::kMaxVarintLen64];
+    uint64_t delta = 0;
+    if (i == 0) {
+      int n = varint::EncodeUvarint(buf, varint::ZigZag(t));
+      for (int k = 0; k < n; ++k) w.WriteByte(static_cast<uint8_t>(buf[k]));
+      w.WriteBits(vb, 64);
+    } else {
+      delta = static_cast<uint64_t>(t) - static_cast<uint64_t>(t_prev);
+      if (i == 1) {
+        int n = varint::EncodeUvarint(buf, delta);
+        for (int k = 0; k < n; ++k) w.WriteByte(static_cast<uint8_t>(buf[k]));
+      } else {
+        const int64_t dod = static_cast<int64_t>(delta - delta_prev);
+        auto fits = [dod](int n) {
+          return -((int64_t{1} << (n - 1)) - 1) <= dod && dod <= (int64_t{1} << (n - 1));
+        };
+        if (dod == 0) {
+          w.WriteBit(false);
+        } else if (fits(14)) {
+          w.WriteBits(0b10, 2);
+          w.WriteBits(static_cast<uint64_t>(dod), 14);
+        } else if (fits(17)) {
+          w.WriteBits(0b110, 3);
+          w.WriteBits(static_cast<uint64_t>(dod), 17);
+        } else if (fits(20)) {
+          w.WriteBits(0b1110, 4);
+          w.WriteBits(static_cast<uint64_t>(dod), 20);
+        } else {
+          w.WriteBits(0b1111, 4);
+          w.WriteBits(static_cast<uint64_t>(dod), 64);
+        }
+      }
+      const uint64_t x = vb ^ v_prev;
+      if (x == 0) {
+        w.WriteBit(false);
+      } else {
+        w.WriteBit(true);
+        uint8_t l = static_cast<uint8_t>(std::countl_zero(x));
+        const uint8_t tr = static_cast<uint8_t>(std::countr_zero(x));
+        if (l >= 32) l = 31;
+        if (lead != 0xff && l >= lead && tr >= trail) {
+          w.WriteBit(false);
+          w.WriteBits(x >> trail, 64 - lead - trail);
+        } else {
+          lead = l;
+          trail = tr;
+          w.WriteBit(true);
+          w.WriteBits(l, 5);
+          const int sig = 64 - l - tr;
+          w.WriteBits(static_cast<uint64_t>(sig), 6);
+          w.WriteBits(x >> tr, sig);
+        }
+      }
+    }
+    t_prev = t;
+    v_prev = vb;
+    delta_prev = delta;
+    varint::EncodeBE16(b.data(), static_cast<uint16_t>(i + 1));
+  }
+  return b;
+}
+
+TEST(XORChunkTest, SameBytesAsReferenceEncoder) {
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<S> samples;
+    int64_t t = static_cast<int64_t>(rng() % 2'000'000'000'000) - 1'000'000'000'000;
+    double v = static_cast<double>(rng() % 1000);
+    const int n = 1 + static_cast<int>(rng() % 300);
+    for (int i = 0; i < n; ++i) {
+      switch (rng() % 6) {  // timestamps: regular, jittered, every dod bucket
+        case 0:
+          t += 15'000;
+          break;
+        case 1:
+          t += 15'000 + static_cast<int64_t>(rng() % 9) - 4;
+          break;
+        case 2:
+          t += static_cast<int64_t>(rng() % 100'000);
+          break;
+        case 3:
+          t += static_cast<int64_t>(rng() % 1'000'000);
+          break;
+        default:
+          t += static_cast<int64_t>(rng() % 10'000'000'000);
+          break;
+      }
+      switch (rng() % 5) {  // values: same, counter, gauge, random bits, special
+        case 0:
+          break;
+        case 1:
+          v += static_cast<double>(rng() % 1000);
+          break;
+        case 2:
+          v = static_cast<double>(rng() % 100'000) / 100.0;
+          break;
+        case 3:
+          v = varint::Float64FromBits(rng());
+          break;
+        default:
+          v = (rng() % 2) != 0 ? std::numeric_limits<double>::quiet_NaN() : -0.0;
+          break;
+      }
+      samples.push_back({t, v});
+    }
+    XORChunk c;
+    for (const S& smp : samples) c.Append(smp.t, smp.v);
+    ASSERT_EQ(Hex(c.Bytes()), Hex(ReferenceEncode(samples))) << "round " << round;
+    ExpectSameBits(ReadAll(c.Bytes()), samples);
+  }
+}
+
+TEST(XORChunkTest, BufferGrowsWithTheDataAndCopiesAreDeep) {
+  XORChunk c;
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 1000; ++i) {
+    c.Append(int64_t{i} * 15'000 + static_cast<int64_t>(rng() % 5), static_cast<double>(rng()));
+    const size_t size = c.Bytes().size();
+    ASSERT_GE(c.capacity(), size);
+    // Room for the next sample at most, plus one size class of slack.
+    if (size <= 200) {
+      EXPECT_LE(c.capacity(), size + 24 + 16) << i;
+    } else {
+      EXPECT_LE(c.capacity(), size + size / 8 + 24 + 16) << i;
+    }
+  }
+  XORChunk copy(c);
+  EXPECT_EQ(copy.Bytes(), c.Bytes());
+  EXPECT_NE(copy.Bytes().data(), c.Bytes().data());
+  copy.Append(1'000'000'000, 1.0);
+  EXPECT_EQ(copy.NumSamples(), c.NumSamples() + 1);
+  XORChunk moved(std::move(copy));
+  EXPECT_FALSE(copy.has_buffer());  // NOLINT: moved-from state is specified
+  EXPECT_EQ(moved.NumSamples(), 1001);
+  const std::string before(c.Bytes());
+  c.Compact();
+  EXPECT_EQ(c.Bytes(), before);
+  EXPECT_LE(c.capacity(), before.size() + before.size() / 8 + 16);
+  XORChunk none{XORChunk::NoBuffer{}};
+  EXPECT_FALSE(none.has_buffer());
+  none = XORChunk();
+  EXPECT_EQ(none.NumSamples(), 0);
+  EXPECT_EQ(none.Bytes().size(), 2u);
 }
 
 TEST(XORChunkTest, CorruptBytesReportErrors) {
