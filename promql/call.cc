@@ -313,16 +313,7 @@ EvalValue Evaluator::EvalCall(const Expr& e, const parser::Call& c) {
         }
         r.mat.push_back(std::move(out));
       }
-      if (!delayed) {
-        absl::flat_hash_map<uint64_t, std::vector<size_t>> seen;
-        for (size_t i = 0; i < r.mat.size(); i++) {
-          auto& v = seen[r.mat[i].metric.Hash()];
-          for (size_t j : v)
-            if (r.mat[j].metric == r.mat[i].metric)
-              ThrowExec("vector cannot contain metrics with the same labelset");
-          v.push_back(i);
-        }
-      }
+      if (!delayed) CheckUniqueLabelSets(r.mat);
       return r;
     }
     vals[0] = Eval(*c.args[0]);

@@ -15,6 +15,20 @@ using parser::ValueType;
 
 void ThrowExec(std::string msg) { throw EvalError{Status::Execution(msg)}; }
 
+void CheckUniqueLabelSets(const Matrix& m) {
+  if (m.size() < 2) return;
+  absl::flat_hash_map<uint64_t, std::vector<size_t>> seen;
+  for (size_t i = 0; i < m.size(); i++) {
+    auto& v = seen[m[i].metric.Hash()];
+    for (size_t j : v) {
+      if (m[j].metric == m[i].metric) {
+        ThrowExec("vector cannot contain metrics with the same labelset");
+      }
+    }
+    v.push_back(i);
+  }
+}
+
 labels::Labels DropMetricName(const labels::Labels& l) {
   // With the type-and-unit feature off, __type__ and __unit__ go with the
   // name (Prometheus's DropReserved).

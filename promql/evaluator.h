@@ -31,6 +31,9 @@ struct EvalError {
   Status status;
 };
 [[noreturn]] void ThrowExec(std::string msg);
+// Throws "vector cannot contain metrics with the same labelset" when two
+// series of `m` have the same labels (e.g. after a function dropped names).
+void CheckUniqueLabelSets(const Matrix& m);
 
 // One element of a per-step instant vector. `metric` points at labels that
 // stay alive for the whole RangeEval call (input series or a label cache),

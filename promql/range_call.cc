@@ -166,16 +166,7 @@ EvalValue Evaluator::EvalRangeCall(const Expr& e, const parser::Call& c, int mat
   StreamRangeCall(c, matrix_arg, vals, &sink);
   // Dropping names can make two series equal.
   const bool keep_name = name == "last_over_time" || name == "first_over_time";
-  if (!ctx_->opts.delayed_name_removal && !keep_name && r.mat.size() > 1) {
-    absl::flat_hash_map<uint64_t, std::vector<size_t>> seen;
-    for (size_t i = 0; i < r.mat.size(); i++) {
-      auto& v = seen[r.mat[i].metric.Hash()];
-      for (size_t j : v)
-        if (r.mat[j].metric == r.mat[i].metric)
-          ThrowExec("vector cannot contain metrics with the same labelset");
-      v.push_back(i);
-    }
-  }
+  if (!ctx_->opts.delayed_name_removal && !keep_name) CheckUniqueLabelSets(r.mat);
   return r;
 }
 

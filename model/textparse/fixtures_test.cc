@@ -18,16 +18,9 @@ namespace {
 using testing::Item;
 using testing::ParseAll;
 
-std::string ReadFixture(const std::string& name) {
-  std::ifstream f(std::string(WARD_SOURCE_DIR) + "/../shared/fixtures/" + name, std::ios::binary);
-  if (!f) return "";
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 #define LOAD_FIXTURE_OR_SKIP(var, name)                     \
-  std::string var = ReadFixture(name);                      \
+  std::string var = testing::ReadSharedFixture(name);       \
   if (var.empty())                                          \
   GTEST_SKIP() << "fixture " << name << " not found under " \
                << "../shared/fixtures (shared test data absent)"

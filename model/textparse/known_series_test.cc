@@ -170,16 +170,9 @@ TEST(KnownSeriesTest, ErrorsAfterAKnownSeriesAreTheSame) {
   }
 }
 
-std::string ReadFixture(const std::string& name) {
-  std::ifstream f(std::string(WARD_SOURCE_DIR) + "/../shared/fixtures/" + name, std::ios::binary);
-  if (!f) return "";
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 TEST(KnownSeriesTest, FixturesAndMutationsAgree) {
-  std::string body = ReadFixture("etcd-3.4-metrics.txt");
+  std::string body = testing::ReadSharedFixture("etcd-3.4-metrics.txt");
   if (body.empty()) {
     GTEST_SKIP() << "fixture etcd-3.4-metrics.txt not found under ../shared/fixtures "
                     "(shared test data absent)";

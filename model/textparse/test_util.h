@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -11,6 +13,16 @@
 #include "model/textparse/parser.h"
 
 namespace ward::textparse::testing {
+
+// The bytes of ../shared/fixtures/<name> (relative to the source tree), or
+// "" when the shared test data is absent (callers skip then).
+inline std::string ReadSharedFixture(const std::string& name) {
+  std::ifstream f(std::string(WARD_SOURCE_DIR) + "/../shared/fixtures/" + name, std::ios::binary);
+  if (!f) return "";
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
 
 struct Item {
   Entry entry = Entry::kInvalid;
