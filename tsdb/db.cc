@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <thread>
 
 #include "tsdb/block/block.h"
 #include "tsdb/block/block_writer.h"
@@ -147,7 +148,11 @@ Status DB::OpenHead() {
     Status tmp = DeleteChunkSnapshots(dir_, 0, 0, /*tmp=*/true);  // unfinished ones
     if (!tmp.ok()) logger_.Warn("Removing unfinished chunk snapshots failed", {{"err", tmp}});
     auto start = std::chrono::steady_clock::now();
+    // chunks_head is read (and its CRCs checked) on a second thread while the
+    // snapshot loads; Replay then attaches what it found.
+    std::thread prescan([h = head_.get()] { h->PrescanChunksHead(); });
     Status st = head_->LoadChunkSnapshot(dir_, wal_dir, &snap);
+    prescan.join();
     if (!st.ok()) {
       logger_.Error("Loading the chunk snapshot failed; deleting it and replaying the whole WAL",
                     {{"err", st}});

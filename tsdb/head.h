@@ -330,6 +330,12 @@ class Head : public storage::Appendable, public storage::Queryable {
   // REQUIRES: called before Replay.
   Status LoadChunkSnapshot(const std::string& root, const std::string& wal_dir,
                            ChunkSnapshotPosition* pos);
+  // Reads chunks_head's chunk list (file reads and CRC checks) into memory
+  // for the next Replay, which then does not read the files again. Touches
+  // only the mapper and its own buffer, so it may run on a second thread
+  // while LoadChunkSnapshot runs on this head (the two overlap on startup).
+  // REQUIRES: before Replay; joined before Replay or the head's destruction.
+  void PrescanChunksHead();
 
   std::unique_ptr<storage::Appender> NewAppender() override;
   Result<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint_ms, int64_t maxt_ms) override;
@@ -452,6 +458,17 @@ class Head : public storage::Appendable, public storage::Queryable {
                        absl::flat_hash_map<uint64_t, std::vector<ChunkMeta>>* mmapped,
                        absl::flat_hash_map<uint64_t, MemSeries*>* aliases);
   void AttachMmapped(MemSeries* s, std::vector<ChunkMeta> chunks);
+  // The result of PrescanChunksHead (consumed by ReplayChunksHead).
+  struct Prescan {
+    struct Chunk {
+      uint64_t series_ref = 0;
+      ChunkMeta meta;
+    };
+    std::vector<Chunk> chunks;  // XOR, in-order chunks, in file order
+    Status status;
+    int64_t dropped = 0;  // bytes of a corrupt tail that was cut off
+  };
+  std::unique_ptr<Prescan> prescan_;
   // Sets s->last_v_bits from the newest full chunk when it is not known
   // (after replay) and that chunk ends at s->last_t. False if unknown.
   // REQUIRES: s->lock held.

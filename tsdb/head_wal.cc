@@ -33,9 +33,8 @@ Status Head::ReplayChunksHead(absl::flat_hash_map<uint64_t, std::vector<ChunkMet
   // chunk files list series in about creation order, so this walks the
   // series sequentially instead of through a hash map.
   MemSeries* last = nullptr;
-  Status st = mapper_->IterateAllChunks(
-      [&](uint64_t series_ref, uint64_t chunk_ref, int64_t mint, int64_t maxt, uint16_t num_samples,
-          chunkenc::Encoding enc, bool out_of_order) -> Status {
+  auto take = [&](uint64_t series_ref, uint64_t chunk_ref, int64_t mint, int64_t maxt,
+                  uint16_t num_samples, chunkenc::Encoding enc, bool out_of_order) -> Status {
         // Histogram and out-of-order chunks: not kept by ward's head yet.
         if (enc != chunkenc::Encoding::kXOR || out_of_order) return Status::OK();
         ChunkMeta m;
@@ -54,8 +53,21 @@ Status Head::ReplayChunksHead(absl::flat_hash_map<uint64_t, std::vector<ChunkMet
         }
         (*mmapped)[series_ref].push_back(m);
         return Status::OK();
-      },
-      &dropped);
+  };
+  Status st;
+  if (prescan_ != nullptr) {
+    // Read already (PrescanChunksHead, while a snapshot loaded).
+    std::unique_ptr<Prescan> pre = std::move(prescan_);
+    st = pre->status;
+    dropped = pre->dropped;
+    for (size_t i = 0; st.ok() && i < pre->chunks.size(); ++i) {
+      const Prescan::Chunk& c = pre->chunks[i];
+      st = take(c.series_ref, c.meta.ref, c.meta.mint, c.meta.maxt, c.meta.num_samples,
+                chunkenc::Encoding::kXOR, false);
+    }
+  } else {
+    st = mapper_->IterateAllChunks(take, &dropped);
+  }
   if (!st.ok()) return st.WithContext("replay chunks_head");
   if (dropped_tail != nullptr) *dropped_tail = dropped > 0;
   if (dropped > 0) {
@@ -67,6 +79,26 @@ Status Head::ReplayChunksHead(absl::flat_hash_map<uint64_t, std::vector<ChunkMet
               [](const ChunkMeta& a, const ChunkMeta& b) { return a.mint < b.mint; });
   }
   return Status::OK();
+}
+
+void Head::PrescanChunksHead() {
+  if (mapper_ == nullptr) return;
+  auto pre = std::make_unique<Prescan>();
+  pre->status = mapper_->IterateAllChunks(
+      [&](uint64_t series_ref, uint64_t chunk_ref, int64_t mint, int64_t maxt, uint16_t num_samples,
+          chunkenc::Encoding enc, bool out_of_order) -> Status {
+        if (enc != chunkenc::Encoding::kXOR || out_of_order) return Status::OK();
+        Prescan::Chunk c;
+        c.series_ref = series_ref;
+        c.meta.ref = chunk_ref;
+        c.meta.mint = mint;
+        c.meta.maxt = maxt;
+        c.meta.num_samples = num_samples;
+        pre->chunks.push_back(c);
+        return Status::OK();
+      },
+      &pre->dropped);
+  prescan_ = std::move(pre);
 }
 
 void Head::AttachMmapped(MemSeries* s, std::vector<ChunkMeta> chunks) {
