@@ -276,6 +276,22 @@ void Evaluator::StreamSelector(const parser::VectorSelector& vs, SeriesSink* sin
   while (ss->Next()) {
     CheckDeadline();
     const storage::Series& s = ss->At();
+    if (min_ref == max_ref) {
+      // One reference time (an instant query, or `@`): the newest sample in
+      // [mint, maxt] answers every step; the storage may know it without
+      // decoding.
+      int64_t lt = 0;
+      double lv = 0;
+      storage::Series::Latest l = s.LatestIn(mint, maxt, &lt, &lv);
+      if (l != storage::Series::Latest::kUnknown) {
+        if (l == storage::Series::Latest::kNone || storage::IsStaleNaN(lv)) continue;
+        out.clear();
+        for (int64_t ts = start_; ts <= end_; ts += interval_) out.push_back({ts, lv});
+        total += out.size();
+        sink->Add(SeriesLabels(s), /*name_dropped=*/false, /*drop_name=*/false, out);
+        continue;
+      }
+    }
     std::unique_ptr<storage::SampleIterator> it = s.Iterator();
     // `next` is the first sample not yet consumed (t within [mint, maxt]).
     FPoint cur{0, 0}, next{0, 0};

@@ -101,6 +101,16 @@ class Series {
     out->clear();
     for (const labels::Label& l : Labels()) out->push_back(LabelView{l.name, l.value});
   }
+  // A faster path for an instant lookup: the newest sample with
+  // mint <= t <= maxt. kFound sets *t and *v; kNone says there is no such
+  // sample; kUnknown (the default) means "read the samples through
+  // Iterator()". An implementation that knows its newest sample answers
+  // without decoding a chunk.
+  enum class Latest { kUnknown, kNone, kFound };
+  virtual Latest LatestIn(int64_t mint, int64_t maxt, int64_t* t, double* v) const {
+    (void)mint, (void)maxt, (void)t, (void)v;
+    return Latest::kUnknown;
+  }
 };
 
 // A lazily produced set of series, sorted by labels when asked to be.

@@ -1,6 +1,7 @@
 #include "tsdb/head_read.h"
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <optional>
 
@@ -114,6 +115,18 @@ class HeadSeries final : public storage::Series {
   std::unique_ptr<storage::SampleIterator> Iterator() const override {
     return std::make_unique<HeadSampleIterator>(snap_, mint_, maxt_);
   }
+  // From the series' newest sample: no chunk decoding. Unknown when that
+  // sample is newer than maxt (an older one is wanted), or with tombstones.
+  Latest LatestIn(int64_t mint, int64_t maxt, int64_t* t, double* v) const override {
+    if (!snap_->has_last || !snap_->err.ok() || !snap_->deleted.empty()) return Latest::kUnknown;
+    mint = std::max(mint, mint_);
+    maxt = std::min(maxt, maxt_);
+    if (snap_->last_t > maxt) return Latest::kUnknown;
+    if (snap_->last_t < mint) return Latest::kNone;
+    *t = snap_->last_t;
+    *v = snap_->last_v;
+    return Latest::kFound;
+  }
 
  private:
   const Head* const head_;
@@ -179,6 +192,11 @@ class HeadSeriesSet final : public storage::SeriesSet {
           snap_mint_ = std::min(snap_mint_, c.mint);
           snap_maxt_ = std::max(snap_maxt_, c.maxt);
         }
+      }
+      if (s->has_last_v && s->last_t != std::numeric_limits<int64_t>::min()) {
+        snap->has_last = true;
+        snap->last_t = s->last_t;
+        std::memcpy(&snap->last_v, &s->last_v_bits, sizeof snap->last_v);
       }
       if (s->head_chunk.has_value() && s->head_maxt() >= mint_ && s->head_mint <= maxt_) {
         snap_mint_ = std::min(snap_mint_, s->head_mint);

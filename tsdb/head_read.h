@@ -32,6 +32,11 @@ struct ChunkSnapshot {
   Status err;
   std::shared_ptr<const HeadReadPin> pin;  // keeps mmapped chunk files alive
   tombstones::Intervals deleted;           // the series' tombstones, skipped
+  // The series' newest sample when the snapshot was taken (the last sample
+  // of `chunks`), when known.
+  bool has_last = false;
+  int64_t last_t = 0;
+  double last_v = 0;
 };
 
 // Iterates the samples of a snapshot that fall in [mint, maxt].

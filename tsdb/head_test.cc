@@ -515,5 +515,68 @@ TEST(ChunkListTest, PushEraseTakeAssign) {
   EXPECT_TRUE(l.empty());
 }
 
+// Series::LatestIn on head series answers exactly what reading the samples
+// answers (the newest sample in [mint, maxt]), or says kUnknown; checked on
+// random series, windows and querier ranges, with a tombstone on one series.
+TEST_F(TsdbHeadTest, LatestInMatchesTheSamples) {
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 40; ++i) {
+    auto app = head_.NewAppender();
+    Labels ls({{"__name__", "m"}, {"i", std::to_string(i)}});
+    int64_t t = static_cast<int64_t>(rng() % 1000);
+    const int n = 1 + static_cast<int>(rng() % 300);  // up to 3 chunks
+    for (int k = 0; k < n; ++k) {
+      double v = (k % 17 == 5) ? storage::StaleNaN() : static_cast<double>(rng() % 1000) / 8;
+      ASSERT_TRUE(app->Append(0, ls, t, v).ok());
+      t += 1 + static_cast<int64_t>(rng() % 30);
+    }
+    ASSERT_TRUE(app->Commit().ok());
+  }
+  ASSERT_TRUE(head_.Delete(100, 400, {M(MatchType::kEqual, "i", "3")}).ok());
+  int found = 0, none = 0, unknown = 0;
+  for (int round = 0; round < 300; ++round) {
+    int64_t qmin = static_cast<int64_t>(rng() % 8000) - 500;
+    int64_t qmax = qmin + static_cast<int64_t>(rng() % 8000);
+    auto q = head_.NewQuerier(qmin, qmax);
+    ASSERT_TRUE(q.ok());
+    auto ss = (*q)->Select(false, nullptr, {M(MatchType::kEqual, "__name__", "m")});
+    int64_t mint = static_cast<int64_t>(rng() % 8000) - 500;
+    int64_t maxt = mint + static_cast<int64_t>(rng() % 600);
+    while (ss->Next()) {
+      const storage::Series& s = ss->At();
+      // What reading the samples gives.
+      bool want = false;
+      Sample w{0, 0};
+      auto it = s.Iterator();
+      while (it->Next() == storage::ValueType::kFloat) {
+        Sample smp;
+        it->At(&smp.t, &smp.v);
+        if (smp.t >= mint && smp.t <= maxt) want = true, w = smp;
+      }
+      int64_t lt = 0;
+      double lv = 0;
+      switch (s.LatestIn(mint, maxt, &lt, &lv)) {
+        case storage::Series::Latest::kUnknown:
+          ++unknown;
+          break;
+        case storage::Series::Latest::kNone:
+          ++none;
+          EXPECT_FALSE(want) << s.Labels().ToString() << " " << mint << ".." << maxt;
+          break;
+        case storage::Series::Latest::kFound:
+          ++found;
+          ASSERT_TRUE(want) << s.Labels().ToString();
+          EXPECT_TRUE((Sample{lt, lv}) == w) << s.Labels().ToString() << " got " << lt << " want "
+                                             << w.t;
+          break;
+      }
+    }
+  }
+  // Every answer occurs (the test would not test much otherwise).
+  EXPECT_GT(found, 100);
+  EXPECT_GT(none, 100);
+  EXPECT_GT(unknown, 100);
+}
+
 }  // namespace
 }  // namespace ward::tsdb
