@@ -14,6 +14,7 @@
 #include <random>
 
 #include "tsdb/chunkenc/xor.h"
+#include "tsdb/test_util.h"
 #include "tsdb/db.h"
 #include "tsdb/head.h"
 #include "tsdb/wlog/wlog.h"
@@ -26,43 +27,9 @@ using labels::Labels;
 using labels::Matcher;
 using labels::MatchType;
 
-struct Sample {
-  int64_t t;
-  double v;
-  bool operator==(const Sample& o) const {
-    return t == o.t && std::memcmp(&v, &o.v, sizeof v) == 0;
-  }
-};
-using SeriesMap = std::map<Labels, std::vector<Sample>>;
-void PrintTo(const Sample& s, std::ostream* os) { *os << s.t << ":" << s.v; }
-
-}  // namespace
-}  // namespace ward::tsdb
-namespace ward::labels {
-void PrintTo(const Labels& l, std::ostream* os) { *os << l.ToString(); }
-}  // namespace ward::labels
-namespace ward::tsdb {
-namespace {
-
-SeriesMap QueryAll(storage::Queryable& q) {
-  auto querier =
-      q.NewQuerier(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
-  EXPECT_TRUE(querier.ok());
-  auto ss =
-      (*querier)->Select(true, nullptr, {*Matcher::Make(MatchType::kRegexMatch, "__name__", ".+")});
-  SeriesMap out;
-  while (ss->Next()) {
-    auto it = ss->At().Iterator();
-    auto& v = out[ss->At().Labels()];
-    Sample s;
-    while (it->Next() == storage::ValueType::kFloat) {
-      it->At(&s.t, &s.v);
-      v.push_back(s);
-    }
-    EXPECT_TRUE(it->Err().ok()) << it->Err().ToString();
-  }
-  return out;
-}
+using testing::QueryAll;
+using testing::Sample;
+using testing::SeriesMap;
 
 // Per series: its ref, full chunk time ranges and open chunk bytes, so two
 // heads can be compared chunk by chunk, not only sample by sample.

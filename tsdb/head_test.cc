@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tsdb/head_read.h"
+#include "tsdb/test_util.h"
 
 namespace ward::tsdb {
 namespace {
@@ -17,14 +18,8 @@ using labels::Labels;
 using labels::Matcher;
 using labels::MatchType;
 
-struct Sample {
-  int64_t t;
-  double v;
-  bool operator==(const Sample& o) const {
-    return t == o.t && std::memcmp(&v, &o.v, sizeof v) == 0;
-  }
-};
-using SeriesMap = std::map<Labels, std::vector<Sample>>;
+using testing::Sample;
+using testing::SeriesMap;
 
 Matcher M(MatchType t, const std::string& n, const std::string& v) {
   return *Matcher::Make(t, n, v);
